@@ -1,0 +1,13 @@
+from typing import Protocol
+
+__version__: str
+
+class _Schedule(Protocol):
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def seconds(self) -> float: ...
+
+def widening_at(schedule: _Schedule, wait_seconds: float) -> float: ...

@@ -1,0 +1,169 @@
+"""The ``playmesh`` command: ``up`` (the whole platform), ``serve`` (one service process),
+``migrate``, ``keys rotate``, ``gateway render``, ``settings``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pathlib
+import signal
+import sys
+import threading
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from playmesh.runtime.errors import ConfigError
+from playmesh.runtime.registry import SERVICES, service
+from playmesh.runtime.settings import SETTINGS_DOC, Settings, load_settings
+
+app = typer.Typer(help="Playmesh: an open-source backend for multiplayer games.", no_args_is_help=True, add_completion=False)
+keys_app = typer.Typer(help="JWT signing keys.", no_args_is_help=True)
+gateway_app = typer.Typer(help="The Envoy gateway.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(gateway_app, name="gateway")
+console = Console(stderr=False)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def up() -> None:
+    """Start the whole platform (embedded PostgreSQL and Redis unless URLs are set); Ctrl-C stops it."""
+    from playmesh.launcher.supervisor import Platform
+
+    settings = _settings()
+    platform = Platform(settings, say=lambda line: console.print(line, highlight=False))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        platform.start()
+    except Exception as exc:
+        console.print(f"[red]start-up failed:[/red] {exc}")
+        platform.stop()
+        raise typer.Exit(1) from None
+    _print_ready(settings)
+    try:
+        while not stop.wait(0.5):
+            platform.check_children()
+    except RuntimeError as exc:
+        console.print(f"[red]{exc}[/red]")
+        platform.stop()
+        raise typer.Exit(1) from None
+    platform.stop()
+    console.print("stopped")
+
+
+def _print_ready(settings: Settings) -> None:
+    gw = f"http://{settings.host}:{settings.gateway_port}"
+    table = Table(title="Playmesh is up", show_header=True)
+    table.add_column("endpoint")
+    table.add_column("address")
+    table.add_row("gateway (gRPC, gRPC-Web, REST)", gw)
+    table.add_row("Envoy admin", f"http://{settings.host}:{settings.gateway_admin_port}")
+    for spec in SERVICES:
+        metrics = spec.metrics_port(settings)
+        table.add_row(f"{spec.name} (direct gRPC / metrics)", f"{settings.host}:{spec.port(settings)}" + (f"  /  :{metrics}/metrics" if metrics else ""))
+    console.print(table)
+    console.print("Try it (register a developer over REST):", highlight=False)
+    console.print(
+        f"  curl -s {gw}/v1/developers:register -H 'content-type: application/json' "
+        """-d '{"email":"dev@example.com","password":"correct horse battery","displayName":"Dev"}'""",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print("ready; press Ctrl-C to stop", highlight=False)
+    sys.stdout.flush()
+
+
+@app.command()
+def serve(name: str = typer.Argument(..., help="core, matchmaking, lobby, session, scoreboard or telemetry"), worker: int = typer.Option(0, help="worker index when several processes share the port")) -> None:
+    """Run one service in this process (needs PLAYMESH_DATABASE_URL and PLAYMESH_REDIS_URL)."""
+    import uvloop
+
+    from playmesh.runtime.server import serve as run
+
+    settings = _settings()
+    try:
+        spec = service(name)
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(2) from None
+    uvloop.run(run(spec, settings, worker=worker))
+
+
+@app.command()
+def migrate() -> None:
+    """Migrate the platform schema and every studio schema to the newest revision."""
+    from playmesh.runtime.db import Database
+
+    settings = _settings()
+    if not settings.database_url:
+        console.print("[red]PLAYMESH_DATABASE_URL is not set[/red] (`playmesh up` migrates embedded PostgreSQL itself)")
+        raise typer.Exit(2)
+
+    async def run() -> list[str]:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            return await db.migrate_all()
+        finally:
+            await db.close()
+
+    console.print(f"platform schema and {len(asyncio.run(run()))} studio schema(s) migrated")
+
+
+@keys_app.command("rotate")
+def rotate_keys() -> None:
+    """Create a new JWT signing key; older keys keep verifying until they retire."""
+    from playmesh.runtime.context import resolve_secret
+    from playmesh.runtime.db import Database
+    from playmesh.runtime.tokens import KeyRing
+
+    settings = _settings()
+
+    async def run() -> str:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            ring = KeyRing(db, resolve_secret(settings), retire_seconds=settings.signing_key_retire_seconds)
+            return await ring.rotate()
+        finally:
+            await db.close()
+
+    console.print(f"new signing key {asyncio.run(run())}; every instance picks it up within a second of its first use")
+
+
+@gateway_app.command("render")
+def render_gateway(output: pathlib.Path = typer.Option(None, help="write here instead of stdout")) -> None:
+    """Print (or write) the Envoy bootstrap for the current settings."""
+    from playmesh.gateway import envoy
+
+    settings = _settings()
+    if output:
+        envoy.write(settings, output)
+    else:
+        console.print_json(json.dumps(envoy.render(settings)))
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """List every setting with its default."""
+    table = Table("variable", "default", "meaning")
+    for name, default, doc in SETTINGS_DOC:
+        table.add_row(name, default, doc)
+    console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""The lobby service, not built yet: it serves health and reflection, authenticates callers per its
+contract, and answers every RPC with UNIMPLEMENTED (the generated base servicer raises
+NotImplementedError, which the pipeline maps). No fake data."""
+
+from playmesh.lobby.v1 import lobby_service_pb2_grpc
+from playmesh.runtime.context import Runtime
+
+
+def build(runtime: Runtime) -> lobby_service_pb2_grpc.LobbyServiceServicer:
+    del runtime  # nothing to wire until the service is built
+    return lobby_service_pb2_grpc.LobbyServiceServicer()

@@ -1,0 +1,45 @@
+from google.protobuf import descriptor_pb2 as _descriptor_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Principal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PRINCIPAL_UNSPECIFIED: _ClassVar[Principal]
+    PRINCIPAL_ANONYMOUS: _ClassVar[Principal]
+    PRINCIPAL_GAME_CLIENT: _ClassVar[Principal]
+    PRINCIPAL_PLAYER: _ClassVar[Principal]
+    PRINCIPAL_DEVELOPER: _ClassVar[Principal]
+    PRINCIPAL_GAME_SERVER: _ClassVar[Principal]
+
+class Access(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACCESS_UNSPECIFIED: _ClassVar[Access]
+    ACCESS_READ: _ClassVar[Access]
+    ACCESS_WRITE: _ClassVar[Access]
+    ACCESS_UNLIMITED: _ClassVar[Access]
+PRINCIPAL_UNSPECIFIED: Principal
+PRINCIPAL_ANONYMOUS: Principal
+PRINCIPAL_GAME_CLIENT: Principal
+PRINCIPAL_PLAYER: Principal
+PRINCIPAL_DEVELOPER: Principal
+PRINCIPAL_GAME_SERVER: Principal
+ACCESS_UNSPECIFIED: Access
+ACCESS_READ: Access
+ACCESS_WRITE: Access
+ACCESS_UNLIMITED: Access
+POLICY_FIELD_NUMBER: _ClassVar[int]
+policy: _descriptor.FieldDescriptor
+
+class MethodPolicy(_message.Message):
+    __slots__ = ("principals", "access")
+    PRINCIPALS_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_FIELD_NUMBER: _ClassVar[int]
+    principals: _containers.RepeatedScalarFieldContainer[Principal]
+    access: Access
+    def __init__(self, principals: _Optional[_Iterable[_Union[Principal, str]]] = ..., access: _Optional[_Union[Access, str]] = ...) -> None: ...

@@ -1,0 +1,192 @@
+"""Who is calling: credentials → ``Caller``, checked against the RPC's ``MethodPolicy``.
+
+Credentials: ``x-api-key`` (a game's API key) and ``authorization: Bearer <JWT>`` (player, developer or
+game-server token). A player call needs both, for the same game. The authenticated caller is available
+to servicers through ``current_caller()``. API keys are looked up by hash and cached for
+``api_key_cache_seconds`` (< 1 s), so a revoked key fails on every instance within a second.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import dataclasses
+import hashlib
+import time
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+from redis.asyncio import Redis
+
+from playmesh.options.v1 import options_pb2
+from playmesh.runtime.db import Database
+from playmesh.runtime.errors import PermissionDenied, Unauthenticated
+from playmesh.runtime.tables import api_keys, tenant_schema
+from playmesh.runtime.tokens import AUD_DEVELOPER, AUD_PLAYER, AUD_SERVER, KeyRing
+
+__all__ = [
+    "Caller",
+    "Authenticator",
+    "ApiKeyRecord",
+    "current_caller",
+    "bind_caller",
+    "hash_api_key",
+    "family_revoked_key",
+    "ANONYMOUS",
+    "GAME_CLIENT",
+    "PLAYER",
+    "DEVELOPER",
+    "GAME_SERVER",
+]
+
+ANONYMOUS = options_pb2.PRINCIPAL_ANONYMOUS
+GAME_CLIENT = options_pb2.PRINCIPAL_GAME_CLIENT
+PLAYER = options_pb2.PRINCIPAL_PLAYER
+DEVELOPER = options_pb2.PRINCIPAL_DEVELOPER
+GAME_SERVER = options_pb2.PRINCIPAL_GAME_SERVER
+_BEARER_AUDIENCE = {PLAYER: AUD_PLAYER, DEVELOPER: AUD_DEVELOPER, GAME_SERVER: AUD_SERVER}
+_MAX_CREDENTIAL_LEN = 4096
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Caller:
+    principal: int
+    ip: str
+    studio_id: str = ""
+    game_id: str = ""
+    player_id: str = ""
+    developer_id: str = ""
+    server_id: str = ""
+    api_key_id: str = ""
+    api_key_kind: int = 0
+    token_family: str = ""
+
+    @property
+    def schema(self) -> str:
+        return tenant_schema(self.studio_id)
+
+    @property
+    def subject(self) -> str:
+        """The id the per-caller rate-limit bucket is keyed by; empty for anonymous and key-only calls."""
+        return self.player_id or self.developer_id or self.server_id
+
+
+_caller: contextvars.ContextVar[Caller] = contextvars.ContextVar("playmesh_caller")
+
+
+def current_caller() -> Caller:
+    return _caller.get()
+
+
+def bind_caller(caller: Caller) -> contextvars.Token[Caller]:
+    return _caller.set(caller)
+
+
+def hash_api_key(secret: str) -> bytes:
+    # API key secrets carry 256 bits of randomness, so a fast hash is safe (unlike passwords).
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def family_revoked_key(family: str) -> str:
+    return f"pm:rtf:{family}:revoked"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    id: str
+    studio_id: str
+    game_id: str
+    kind: int
+    revoked: bool
+
+
+class Authenticator:
+    def __init__(self, db: Database, redis: Redis, keyring: KeyRing, *, api_key_cache_seconds: float) -> None:
+        self._db = db
+        self._redis = redis
+        self._keyring = keyring
+        self._ttl = api_key_cache_seconds
+        self._cache: dict[bytes, tuple[float, ApiKeyRecord | None]] = {}
+
+    async def authenticate(self, metadata: Mapping[str, str], policy: options_pb2.MethodPolicy, ip: str) -> Caller:
+        allowed = set(policy.principals)
+        if ANONYMOUS in allowed:
+            return Caller(ANONYMOUS, ip)
+        api_key = metadata.get("x-api-key", "")
+        bearer = _bearer(metadata.get("authorization", ""))
+        key = await self._api_key(api_key) if api_key else None
+
+        if bearer and allowed & _BEARER_AUDIENCE.keys():
+            return await self._bearer_caller(bearer, allowed, key, ip)
+        if key is not None and GAME_CLIENT in allowed:
+            return Caller(GAME_CLIENT, ip, studio_id=key.studio_id, game_id=key.game_id, api_key_id=key.id, api_key_kind=key.kind)
+        if PLAYER in allowed and key is not None:
+            raise Unauthenticated("this call needs the player's access token (authorization: Bearer)", reason="PLAYER_TOKEN_REQUIRED")
+        if GAME_CLIENT in allowed or PLAYER in allowed:
+            raise Unauthenticated("this call needs the game's API key (x-api-key)", reason="API_KEY_REQUIRED")
+        raise Unauthenticated("this call needs a bearer token (authorization: Bearer)", reason="TOKEN_REQUIRED")
+
+    async def _bearer_caller(self, token: str, allowed: set[int], key: ApiKeyRecord | None, ip: str) -> Caller:
+        # The token's audience says which kind of caller it is; try the accepted kinds in a fixed order.
+        last: Unauthenticated | None = None
+        for principal in (PLAYER, DEVELOPER, GAME_SERVER):
+            if principal not in allowed:
+                continue
+            try:
+                claims = await self._keyring.verify(token, _BEARER_AUDIENCE[principal])
+            except Unauthenticated as exc:
+                last = exc
+                if exc.reason != "TOKEN_WRONG_AUDIENCE":
+                    raise
+                continue
+            return await self._caller_from_claims(principal, claims, key, ip)
+        assert last is not None
+        raise PermissionDenied("this kind of token may not make this call", reason="WRONG_PRINCIPAL")
+
+    async def _caller_from_claims(self, principal: int, claims: dict[str, object], key: ApiKeyRecord | None, ip: str) -> Caller:
+        sub = str(claims["sub"])
+        if principal == DEVELOPER:
+            return Caller(DEVELOPER, ip, developer_id=sub)
+        studio_id, game_id = str(claims.get("tid", "")), str(claims.get("gid", ""))
+        if principal == GAME_SERVER:
+            return Caller(GAME_SERVER, ip, studio_id=studio_id, game_id=game_id, server_id=sub)
+        if key is None:
+            raise Unauthenticated("player calls need the game's API key (x-api-key) too", reason="API_KEY_REQUIRED")
+        if key.game_id != game_id:
+            raise Unauthenticated("the player token belongs to another game than the API key", reason="TOKEN_GAME_MISMATCH")
+        family = str(claims.get("sid", ""))
+        if family and await self._redis.exists(family_revoked_key(family)):
+            raise Unauthenticated("this sign-in has ended (logged out or revoked)", reason="SESSION_REVOKED")
+        return Caller(PLAYER, ip, studio_id=studio_id, game_id=game_id, player_id=sub, api_key_id=key.id, api_key_kind=key.kind, token_family=family)
+
+    async def _api_key(self, secret: str) -> ApiKeyRecord:
+        if len(secret) > _MAX_CREDENTIAL_LEN:
+            raise Unauthenticated("the API key is not valid", reason="API_KEY_INVALID")
+        digest = hash_api_key(secret)
+        now = time.monotonic()
+        hit = self._cache.get(digest)
+        if hit is not None and hit[0] > now:
+            record = hit[1]
+        else:
+            async with self._db.begin() as conn:
+                row = (await conn.execute(sa.select(api_keys).where(api_keys.c.key_hash == digest))).first()
+            record = (
+                ApiKeyRecord(row.id, row.studio_id, row.game_id, row.kind, row.revoke_time is not None) if row is not None else None
+            )
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[digest] = (now + self._ttl, record)
+        if record is None:
+            raise Unauthenticated("the API key is not valid", reason="API_KEY_INVALID")
+        if record.revoked:
+            raise Unauthenticated("the API key has been revoked", reason="API_KEY_REVOKED")
+        return record
+
+
+def _bearer(header: str) -> str:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return ""
+    token = token.strip()
+    if len(token) > _MAX_CREDENTIAL_LEN:
+        raise Unauthenticated("the bearer token is too long", reason="TOKEN_MALFORMED")
+    return token

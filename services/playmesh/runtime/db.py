@@ -1,0 +1,91 @@
+"""PostgreSQL access: one async engine per process (asyncpg), tenant schemas by schema translation,
+and Alembic migrations for the platform schema and each studio schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from playmesh.runtime.tables import TENANT, studios
+from playmesh.runtime.validation import PageRequest
+
+__all__ = ["Database", "async_url", "keyset_page"]
+
+_MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
+
+
+def async_url(url: str) -> str:
+    """`postgresql://…` as given by users → the asyncpg dialect URL SQLAlchemy needs."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    raise ValueError("the database URL must start with postgresql://")
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.engine: AsyncEngine = create_async_engine(
+            async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+        )
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def begin(self, schema: str | None = None) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction; with ``schema``, tables of the ``tenant`` placeholder map to it."""
+        async with self.engine.begin() as conn:
+            if schema is not None:
+                await conn.execution_options(schema_translate_map={TENANT: schema})
+            yield conn
+
+    async def migrate_platform(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade, "platform", None)
+
+    async def migrate_tenant(self, schema: str, conn: AsyncConnection | None = None) -> None:
+        """Creates (if needed) and migrates one studio schema, in ``conn``'s transaction when given."""
+        if conn is not None:
+            await conn.run_sync(_upgrade, "tenant", schema)
+            return
+        async with self.engine.begin() as own:
+            await own.run_sync(_upgrade, "tenant", schema)
+
+    async def migrate_all(self) -> list[str]:
+        await self.migrate_platform()
+        async with self.engine.connect() as conn:
+            schemas = list((await conn.execute(sa.select(studios.c.schema_name).order_by(studios.c.create_time))).scalars())
+        for schema in schemas:
+            await self.migrate_tenant(schema)
+        return schemas
+
+
+def _upgrade(sync_conn: sa.Connection, kind: str, schema: str | None) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS / kind))
+    cfg.attributes["connection"] = sync_conn
+    cfg.attributes["schema"] = schema
+    command.upgrade(cfg, "head")
+
+
+async def keyset_page(db: Database, schema: str | None, query: sa.Select[Any], time_col: Any, id_col: Any, page: PageRequest) -> tuple[list[Any], str]:
+    """One page of ``query`` in (create time, id) order, oldest first, with the next page's token.
+    Keyset, not offset: pages stay right while rows are added."""
+    if page.cursor is not None:
+        after = sa.tuple_(sa.literal(dt.datetime.fromisoformat(page.cursor[0])), sa.cast(sa.literal(page.cursor[1]), id_col.type))
+        query = query.where(sa.tuple_(time_col, id_col) > after)
+    query = query.order_by(time_col, id_col).limit(page.size + 1)
+    async with db.begin(schema) as conn:
+        rows = list((await conn.execute(query)).all())
+    if len(rows) <= page.size:
+        return rows, ""
+    last = rows[page.size - 1]
+    return rows[: page.size], page.next_token([getattr(last, time_col.name).isoformat(), str(getattr(last, id_col.name))])

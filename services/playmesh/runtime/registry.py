@@ -1,0 +1,68 @@
+"""The service registry: every Playmesh service, its contract, its ports and its implementation.
+The launcher, the gateway renderer and the tests all read this one table."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from playmesh.runtime.settings import Settings
+
+__all__ = ["ServiceSpec", "SERVICES", "service"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    name: str
+    index: int
+    full_name: str  # the gRPC service, e.g. playmesh.core.v1.CoreService
+    grpc_module: str  # generated *_pb2_grpc module
+    factory: str  # "module:function" building the servicer from a Runtime
+
+    def port(self, settings: Settings) -> int:
+        return settings.port_base + self.index
+
+    def metrics_port(self, settings: Settings, worker: int = 0) -> int:
+        if not settings.metrics_port_base:
+            return 0
+        return settings.metrics_port_base + self.index + 10 * worker
+
+    @property
+    def short_name(self) -> str:
+        return self.full_name.rsplit(".", 1)[-1]
+
+    def load(self) -> tuple[Callable[[Any, Any], None], Callable[..., Any]]:
+        """(add_XServicer_to_server, servicer factory)."""
+        module = importlib.import_module(self.grpc_module)
+        add = getattr(module, f"add_{self.short_name}Servicer_to_server")
+        mod_name, _, func = self.factory.partition(":")
+        return add, getattr(importlib.import_module(mod_name), func)
+
+
+def _spec(name: str, index: int, service: str) -> ServiceSpec:
+    return ServiceSpec(
+        name=name,
+        index=index,
+        full_name=f"playmesh.{name}.v1.{service}",
+        grpc_module=f"playmesh.{name}.v1.{name}_service_pb2_grpc",
+        factory=f"playmesh.{name}.service:build",
+    )
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    _spec("core", 1, "CoreService"),
+    _spec("matchmaking", 2, "MatchmakingService"),
+    _spec("lobby", 3, "LobbyService"),
+    _spec("session", 4, "SessionService"),
+    _spec("scoreboard", 5, "ScoreboardService"),
+    _spec("telemetry", 6, "TelemetryService"),
+)
+
+
+def service(name: str) -> ServiceSpec:
+    for spec in SERVICES:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"unknown service {name!r}; known: {', '.join(s.name for s in SERVICES)}")

@@ -1,0 +1,91 @@
+"""Server bootstrap shared by every service: grpc.aio server with the RPC pipeline, the standard health
+service, reflection, a Prometheus endpoint, background tasks, and graceful shutdown on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from prometheus_client import start_http_server
+
+from playmesh.runtime.context import Runtime
+from playmesh.runtime.logging import configure_logging, get_logger
+from playmesh.runtime.pipeline import Pipeline
+from playmesh.runtime.registry import ServiceSpec
+from playmesh.runtime.settings import Settings
+
+__all__ = ["Service", "create_server", "serve"]
+
+log = get_logger("playmesh.server")
+_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+
+class Service:
+    """What a service's ``build(runtime)`` returns: the servicer and its background jobs."""
+
+    def __init__(self, servicer: Any, background: list[Callable[[asyncio.Event], Awaitable[None]]] | None = None) -> None:
+        self.servicer = servicer
+        self.background = background or []
+
+
+async def create_server(spec: ServiceSpec, runtime: Runtime, *, port: int | None = None) -> tuple[grpc.aio.Server, int, Service, health.aio.HealthServicer]:
+    """Builds and binds the server (``port=0`` picks a free one, for tests); returns it with its port."""
+    settings = runtime.settings
+    add, factory = spec.load()
+    service = factory(runtime)
+    if not isinstance(service, Service):
+        service = Service(service)
+    server = grpc.aio.server(
+        interceptors=[Pipeline(service=spec.name, full_name=spec.full_name, authenticator=runtime.authenticator, limiter=runtime.limiter, settings=settings)],
+        options=[
+            ("grpc.so_reuseport", 1),
+            ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.min_ping_interval_without_data_ms", 10000),
+        ],
+    )
+    add(service.servicer, server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection((spec.full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    bound = server.add_insecure_port(f"{settings.host}:{spec.port(settings) if port is None else port}")
+    if bound == 0:
+        raise RuntimeError(f"{spec.name}: could not bind port {port}")
+    return server, bound, service, health_servicer
+
+
+async def serve(spec: ServiceSpec, settings: Settings, *, worker: int = 0) -> None:
+    """Runs one service process until SIGTERM/SIGINT."""
+    configure_logging(settings.log_level, settings.log_format, service=spec.name)
+    runtime = await Runtime.start(settings)
+    server, port, service, health_servicer = await create_server(spec, runtime)
+    metrics_port = spec.metrics_port(settings, worker)
+    if metrics_port:
+        start_http_server(metrics_port, addr=settings.host)
+    await server.start()
+    for name in ("", spec.full_name):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    jobs = [asyncio.create_task(job(stop), name=f"{spec.name}-background") for job in service.background]
+    log.info("service_started", port=port, metrics_port=metrics_port, worker=worker)
+    await stop.wait()
+    log.info("service_stopping", grace_seconds=settings.shutdown_grace_seconds)
+    await health_servicer.enter_graceful_shutdown()
+    await server.stop(settings.shutdown_grace_seconds)
+    for job in jobs:
+        job.cancel()
+    for job in jobs:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await job
+    await runtime.close()
+    log.info("service_stopped")

@@ -1,0 +1,138 @@
+"""JWT signing and verification with Ed25519 keys kept (encrypted) in ``platform.signing_keys``.
+
+The newest unretired key signs; older keys keep verifying for ``signing_key_retire_seconds`` after
+rotation and stay in the JWKS meanwhile. Every process loads the keys at start and reloads when it
+meets an unknown ``kid`` (at most once a second), so a rotation reaches all instances by itself.
+Audiences: ``playmesh:player``, ``playmesh:developer``, ``playmesh:server``. Only EdDSA is accepted:
+``alg: none`` and HMAC confusion are refused by construction.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+from playmesh.runtime.db import Database
+from playmesh.runtime.errors import Unauthenticated
+from playmesh.runtime.tables import signing_keys
+
+__all__ = ["KeyRing", "ISSUER", "AUD_PLAYER", "AUD_DEVELOPER", "AUD_SERVER"]
+
+ISSUER = "playmesh"
+AUD_PLAYER = "playmesh:player"
+AUD_DEVELOPER = "playmesh:developer"
+AUD_SERVER = "playmesh:server"
+_RELOAD_INTERVAL = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    kid: str
+    public: Ed25519PublicKey
+    public_x: str
+    private: Ed25519PrivateKey | None
+    create_time: dt.datetime
+    retire_time: dt.datetime | None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+class KeyRing:
+    def __init__(self, db: Database, secret: str, *, retire_seconds: int) -> None:
+        self._db = db
+        self._aead = AESGCM(hashlib.sha256(secret.encode()).digest())
+        self._retire = dt.timedelta(seconds=retire_seconds)
+        self._keys: dict[str, _Key] = {}
+        self._signer: _Key | None = None
+        self._last_load = 0.0
+
+    async def start(self) -> None:
+        await self.load()
+        if self._signer is None:
+            await self.rotate()
+
+    async def load(self) -> None:
+        cutoff = dt.datetime.now(dt.UTC) - self._retire
+        async with self._db.begin() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(signing_keys).where(sa.or_(signing_keys.c.retire_time.is_(None), signing_keys.c.retire_time > cutoff))
+                )
+            ).all()
+        keys: dict[str, _Key] = {}
+        for row in rows:
+            raw = self._aead.decrypt(row.private_key[:12], row.private_key[12:], row.kid.encode())
+            private = Ed25519PrivateKey.from_private_bytes(raw)
+            keys[row.kid] = _Key(row.kid, private.public_key(), row.public_x, private, row.create_time, row.retire_time)
+        self._keys = keys
+        active = [k for k in keys.values() if k.retire_time is None]
+        self._signer = max(active, key=lambda k: k.create_time) if active else None
+        self._last_load = time.monotonic()
+
+    async def rotate(self) -> str:
+        """Creates a new signing key and retires the others (they keep verifying for the retire window)."""
+        private = Ed25519PrivateKey.generate()
+        raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        public_x = _b64(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+        kid = uuid.uuid4().hex[:16]
+        nonce = os.urandom(12)
+        async with self._db.begin() as conn:
+            await conn.execute(
+                sa.update(signing_keys).where(signing_keys.c.retire_time.is_(None)).values(retire_time=sa.func.now())
+            )
+            await conn.execute(
+                sa.insert(signing_keys).values(kid=kid, private_key=nonce + self._aead.encrypt(nonce, raw, kid.encode()), public_x=public_x)
+            )
+        await self.load()
+        return kid
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        if self._signer is None or self._signer.private is None:
+            raise RuntimeError("no signing key loaded")
+        return jwt.encode({"iss": ISSUER, **claims}, self._signer.private, algorithm="EdDSA", headers={"kid": self._signer.kid})
+
+    async def verify(self, token: str, audience: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise Unauthenticated("the bearer token is not a JWT", reason="TOKEN_MALFORMED") from None
+        if header.get("alg") != "EdDSA":
+            raise Unauthenticated("the bearer token's algorithm is not accepted", reason="TOKEN_INVALID")
+        kid = header.get("kid")
+        key = self._keys.get(kid) if isinstance(kid, str) else None
+        if key is None and isinstance(kid, str) and time.monotonic() - self._last_load > _RELOAD_INTERVAL:
+            await self.load()
+            key = self._keys.get(kid)
+        if key is None:
+            raise Unauthenticated("the bearer token was signed by an unknown key", reason="TOKEN_INVALID")
+        try:
+            return jwt.decode(
+                token, key.public, algorithms=["EdDSA"], audience=audience, issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("the bearer token has expired", reason="TOKEN_EXPIRED") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthenticated("the bearer token is not valid for this kind of call", reason="TOKEN_WRONG_AUDIENCE") from None
+        except jwt.PyJWTError:
+            raise Unauthenticated("the bearer token is invalid", reason="TOKEN_INVALID") from None
+
+    def jwks(self) -> list[dict[str, str]]:
+        return [
+            {"kty": "OKP", "crv": "Ed25519", "kid": k.kid, "x": k.public_x, "alg": "EdDSA", "use": "sig"}
+            for k in sorted(self._keys.values(), key=lambda k: k.create_time, reverse=True)
+        ]

@@ -1,0 +1,132 @@
+"""Request validation that collects every problem before answering, and AIP-158 pagination."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from playmesh.runtime.errors import FieldViolation, InvalidArgument
+
+__all__ = ["Validator", "PageRequest", "encode_page_token", "NAME_PATTERN", "EMAIL_PATTERN"]
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is checked by mail, not regex.
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+REQUEST_ID_MAX = 64
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class Validator:
+    """Gathers field violations; ``check()`` raises one InvalidArgument listing them all."""
+
+    def __init__(self) -> None:
+        self.violations: list[FieldViolation] = []
+        self._prefix: list[str] = []
+
+    def add(self, field: str, description: str) -> None:
+        self.violations.append(FieldViolation(".".join([*self._prefix, field]), description))
+
+    @contextmanager
+    def nested(self, prefix: str) -> Iterator[None]:
+        self._prefix.append(prefix)
+        try:
+            yield
+        finally:
+            self._prefix.pop()
+
+    def text(self, field: str, value: str, *, min_len: int = 1, max_len: int = 100, pattern: re.Pattern[str] | None = None, what: str = "") -> None:
+        if not value and min_len > 0:
+            self.add(field, "is required")
+        elif len(value) < min_len:
+            self.add(field, f"must be at least {min_len} characters")
+        elif len(value) > max_len:
+            self.add(field, f"must be at most {max_len} characters")
+        elif not value.isprintable():
+            self.add(field, "must not contain control characters")
+        elif pattern is not None and not pattern.match(value):
+            self.add(field, what or f"must match {pattern.pattern}")
+
+    def email(self, field: str, value: str) -> None:
+        self.text(field, value, max_len=254, pattern=EMAIL_PATTERN, what="must be an email address")
+
+    def password(self, field: str, value: str) -> None:
+        if not value:
+            self.add(field, "is required")
+        elif not 10 <= len(value) <= 128:
+            self.add(field, "must be 10 to 128 characters")
+
+    def uuid(self, field: str, value: str) -> None:
+        if not value:
+            self.add(field, "is required")
+            return
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            self.add(field, "must be a UUID")
+
+    def request_id(self, value: str) -> None:
+        if len(value) > REQUEST_ID_MAX or (value and not value.isprintable()):
+            self.add("request_id", f"must be at most {REQUEST_ID_MAX} printable characters")
+
+    def int_range(self, field: str, value: int, low: int, high: int) -> None:
+        if not low <= value <= high:
+            self.add(field, f"must be between {low} and {high}")
+
+    def check(self) -> None:
+        if self.violations:
+            raise InvalidArgument(self.violations)
+
+
+class PageRequest:
+    """A validated page request: ``size`` and the decoded ``cursor`` (None on the first page).
+
+    Tokens are opaque to clients: base64url JSON bound to the listing (``scope``) with a checksum, so
+    a token from another listing or a tampered token is INVALID_ARGUMENT, never a wrong page.
+    """
+
+    def __init__(self, page_size: int, page_token: str, *, scope: str, default: int = DEFAULT_PAGE_SIZE, maximum: int = MAX_PAGE_SIZE) -> None:
+        v = Validator()
+        if page_size < 0:
+            v.add("page_size", "must not be negative")
+        self.size = min(page_size or default, maximum)
+        self.cursor: Any = None
+        self.scope = scope
+        if page_token:
+            try:
+                self.cursor = _decode(page_token, scope)
+            except ValueError:
+                v.add("page_token", "is not a token of this listing")
+        v.check()
+
+    def next_token(self, cursor: Any) -> str:
+        return encode_page_token(cursor, self.scope)
+
+
+def _checksum(body: bytes, scope: str) -> str:
+    return hashlib.sha256(scope.encode() + b"\0" + body).hexdigest()[:16]
+
+
+def encode_page_token(cursor: Any, scope: str) -> str:
+    body = json.dumps(cursor, separators=(",", ":")).encode()
+    raw = json.dumps({"c": cursor, "s": _checksum(body, scope)}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(token: str, scope: str) -> Any:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = json.loads(raw)
+        cursor = data["c"]
+        body = json.dumps(cursor, separators=(",", ":")).encode()
+        if data["s"] != _checksum(body, scope):
+            raise ValueError("checksum")
+        return cursor
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise ValueError("bad page token") from exc

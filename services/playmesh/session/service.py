@@ -1,0 +1,11 @@
+"""The session service, not built yet: it serves health and reflection, authenticates callers per its
+contract, and answers every RPC with UNIMPLEMENTED (the generated base servicer raises
+NotImplementedError, which the pipeline maps). No fake data."""
+
+from playmesh.session.v1 import session_service_pb2_grpc
+from playmesh.runtime.context import Runtime
+
+
+def build(runtime: Runtime) -> session_service_pb2_grpc.SessionServiceServicer:
+    del runtime  # nothing to wire until the service is built
+    return session_service_pb2_grpc.SessionServiceServicer()

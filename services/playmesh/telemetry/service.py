@@ -1,0 +1,11 @@
+"""The telemetry service, not built yet: it serves health and reflection, authenticates callers per its
+contract, and answers every RPC with UNIMPLEMENTED (the generated base servicer raises
+NotImplementedError, which the pipeline maps). No fake data."""
+
+from playmesh.telemetry.v1 import telemetry_service_pb2_grpc
+from playmesh.runtime.context import Runtime
+
+
+def build(runtime: Runtime) -> telemetry_service_pb2_grpc.TelemetryServiceServicer:
+    del runtime  # nothing to wire until the service is built
+    return telemetry_service_pb2_grpc.TelemetryServiceServicer()
