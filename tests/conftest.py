@@ -69,13 +69,14 @@ class PlatformProcess:
 
     def start(self, timeout: float = 120) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        offset = self.output.stat().st_size if self.output.exists() else 0  # earlier runs append here too
         with open(self.output, "ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "playmesh.cli", "up"], env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if "ready; press Ctrl-C" in self.output.read_text(errors="replace"):
+            if b"ready; press Ctrl-C" in self.output.read_bytes()[offset:]:
                 return
             if self.process.poll() is not None:
                 raise RuntimeError(f"playmesh up exited {self.process.returncode}:\n{self.output.read_text()[-4000:]}")
