@@ -11,6 +11,8 @@ GENERATED := services/playmesh/core/v1 services/playmesh/matchmaking/v1 services
 	services/playmesh/session/v1 services/playmesh/scoreboard/v1 services/playmesh/telemetry/v1 \
 	services/playmesh/options/v1 services/playmesh/gateway/playmesh.binpb \
 	clients/python/src/playmesh_sdk/_generated clients/typescript/src/gen clients/cpp/gen
+# What check-generated compares: the generated trees plus the settings table in the docs.
+CHECKED := $(GENERATED) docs/configuration.md
 # buf breaking compares the contracts with this ref (the landed main by default).
 BREAKING_AGAINST ?= .git\#branch=main
 
@@ -54,12 +56,13 @@ generate: setup
 	rm -rf $(GENERATED)
 	buf generate
 	buf build -o services/playmesh/gateway/playmesh.binpb
+	$(BIN)/python tools/update-config-doc
 
 # Fails when the committed generated code differs from what `make generate` writes.
 check-generated: generate
-	@git add -N $(GENERATED) >/dev/null 2>&1 || true
-	@if ! git diff --quiet -- $(GENERATED); then \
-		echo "generated code is stale; run 'make generate' and commit:"; git diff --stat -- $(GENERATED); exit 1; fi
+	@git add -N $(CHECKED) >/dev/null 2>&1 || true
+	@if ! git diff --quiet -- $(CHECKED); then \
+		echo "generated code is stale; run 'make generate' and commit:"; git diff --stat -- $(CHECKED); exit 1; fi
 	@echo "generated code is up to date"
 
 lint: setup

@@ -7,9 +7,8 @@ import asyncio
 import os
 import sys
 
-from redis.asyncio import Redis
-
 from playmesh.runtime.bus import BusPolicy, EventBus, Message
+from redis.asyncio import Redis
 
 
 async def main(redis_url: str, topic: str, group: str, consumer: str, prefix: str) -> None:

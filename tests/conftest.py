@@ -4,97 +4,16 @@ three protocols the gateway serves."""
 
 from __future__ import annotations
 
-import json
-import os
 import pathlib
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from playmesh.launcher.child import PlatformProcess
 
 from tests.support.clients import GrpcClient, GrpcWebClient, RestClient
 from tests.support.world import World
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def free_port_block(size: int) -> int:
-    """A base port with ``size`` consecutive free ports above it."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size >= 65000:
-            continue
-        ok = True
-        for port in range(base, base + size + 1):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    ok = False
-                    break
-        if ok:
-            return base
-    raise RuntimeError("no free port block")
-
-
-class PlatformProcess:
-    """``playmesh up`` in a child process, with its own data dir and ports."""
-
-    def __init__(self, data_dir: pathlib.Path, extra_env: dict[str, str] | None = None) -> None:
-        self.data_dir = data_dir
-        base = free_port_block(40)
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("PLAYMESH_")},
-            "PLAYMESH_DATA_DIR": str(data_dir),
-            "PLAYMESH_GATEWAY_PORT": str(base),
-            "PLAYMESH_GATEWAY_ADMIN_PORT": str(base + 1),
-            "PLAYMESH_REDIS_PORT": str(base + 2),
-            "PLAYMESH_PORT_BASE": str(base + 2),  # services on base+3 … base+8
-            "PLAYMESH_METRICS_PORT_BASE": str(base + 12),  # metrics on base+13 … base+18
-            "PLAYMESH_LOG_FORMAT": "json",
-            # Tests share one client IP; the per-IP buckets are tested on their own.
-            "PLAYMESH_RATE_LIMIT_IP_READS_PER_MINUTE": "1000000",
-            "PLAYMESH_RATE_LIMIT_IP_WRITES_PER_MINUTE": "1000000",
-            "PLAYMESH_SHUTDOWN_GRACE_SECONDS": "2",
-            **{k: v for k, v in os.environ.items() if k in ("PLAYMESH_DATABASE_URL", "PLAYMESH_REDIS_URL")},
-            **(extra_env or {}),
-        }
-        self.gateway = f"127.0.0.1:{base}"
-        self.output = data_dir / "up.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 120) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        offset = self.output.stat().st_size if self.output.exists() else 0  # earlier runs append here too
-        with open(self.output, "ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "playmesh.cli", "up"], env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if b"ready; press Ctrl-C" in self.output.read_bytes()[offset:]:
-                return
-            if self.process.poll() is not None:
-                raise RuntimeError(f"playmesh up exited {self.process.returncode}:\n{self.output.read_text()[-4000:]}")
-            time.sleep(0.2)
-        raise RuntimeError(f"playmesh up not ready:\n{self.output.read_text()[-4000:]}")
-
-    def stop(self) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGINT)
-        try:
-            return self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait()
-
-    @property
-    def endpoints(self) -> dict[str, object]:
-        return json.loads((self.data_dir / "endpoints.json").read_text())
 
 
 @pytest.fixture(scope="session")
@@ -128,7 +47,9 @@ async def grpc_web_client(platform: PlatformProcess) -> AsyncIterator[GrpcWebCli
 
 
 @pytest.fixture(params=["grpc", "rest", "grpc-web"])
-def client(request: pytest.FixtureRequest, grpc_client: GrpcClient, rest_client: RestClient, grpc_web_client: GrpcWebClient) -> GrpcClient | RestClient | GrpcWebClient:
+def client(
+    request: pytest.FixtureRequest, grpc_client: GrpcClient, rest_client: RestClient, grpc_web_client: GrpcWebClient
+) -> GrpcClient | RestClient | GrpcWebClient:
     return {"grpc": grpc_client, "rest": rest_client, "grpc-web": grpc_web_client}[request.param]
 
 

@@ -17,14 +17,14 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from playmesh.core.v1 import core_service_pb2 as pb
+from playmesh.launcher.child import PlatformProcess
 from playmesh.matchmaking.v1 import matchmaking_service_pb2 as mm
 from playmesh.runtime.context import resolve_secret
 from playmesh.runtime.db import Database
 from playmesh.runtime.settings import Settings
 from playmesh.runtime.tokens import AUD_PLAYER, KeyRing
-from tests.conftest import PlatformProcess
+
 from tests.support.clients import GrpcClient, RestClient, RpcFailure
 from tests.support.world import CORE, PASSWORD, World
 
@@ -63,44 +63,150 @@ NO_CREDS: Callable[[World], dict[str, str]] = lambda w: {}  # noqa: E731
 
 CASES: list[Case] = [
     ("empty email", "RegisterDeveloper", lambda w: pb.RegisterDeveloperRequest(password=PASSWORD, display_name="x"), NO_CREDS, INVALID, "email"),
-    ("bad email", "RegisterDeveloper", lambda w: pb.RegisterDeveloperRequest(email="no-at-sign", password=PASSWORD, display_name="x"), NO_CREDS, INVALID, "email"),
-    ("short password", "RegisterDeveloper", lambda w: pb.RegisterDeveloperRequest(email="a@b.co", password="short", display_name="x"), NO_CREDS, INVALID, "password"),
+    (
+        "bad email",
+        "RegisterDeveloper",
+        lambda w: pb.RegisterDeveloperRequest(email="no-at-sign", password=PASSWORD, display_name="x"),
+        NO_CREDS,
+        INVALID,
+        "email",
+    ),
+    (
+        "short password",
+        "RegisterDeveloper",
+        lambda w: pb.RegisterDeveloperRequest(email="a@b.co", password="short", display_name="x"),
+        NO_CREDS,
+        INVALID,
+        "password",
+    ),
     ("empty display name", "RegisterDeveloper", lambda w: pb.RegisterDeveloperRequest(email="a@b.co", password=PASSWORD), NO_CREDS, INVALID, "display_name"),
-    ("oversized display name", "CreateStudio", lambda w: pb.CreateStudioRequest(display_name="x" * 101), lambda w: {"token": w.a.developer_token}, INVALID, "display_name"),
-    ("oversized request id", "CreateStudio", lambda w: pb.CreateStudioRequest(display_name="ok", request_id="r" * 65), lambda w: {"token": w.a.developer_token}, INVALID, "request_id"),
-    ("control characters", "CreateStudio", lambda w: pb.CreateStudioRequest(display_name="bad\x00name"), lambda w: {"token": w.a.developer_token}, INVALID, "display_name"),
-    ("wrong password", "LoginDeveloper", lambda w: pb.LoginDeveloperRequest(email="nobody@example.com", password="wrong-password"), NO_CREDS, UNAUTH, "INVALID_CREDENTIALS"),
-    ("short device id", "AuthenticateDevice", lambda w: pb.AuthenticateDeviceRequest(device_id="abc"), lambda w: {"api_key": w.a.api_key}, INVALID, "device_id"),
-    ("oversized device id", "AuthenticateDevice", lambda w: pb.AuthenticateDeviceRequest(device_id="d" * 129), lambda w: {"api_key": w.a.api_key}, INVALID, "device_id"),
+    (
+        "oversized display name",
+        "CreateStudio",
+        lambda w: pb.CreateStudioRequest(display_name="x" * 101),
+        lambda w: {"token": w.a.developer_token},
+        INVALID,
+        "display_name",
+    ),
+    (
+        "oversized request id",
+        "CreateStudio",
+        lambda w: pb.CreateStudioRequest(display_name="ok", request_id="r" * 65),
+        lambda w: {"token": w.a.developer_token},
+        INVALID,
+        "request_id",
+    ),
+    (
+        "control characters",
+        "CreateStudio",
+        lambda w: pb.CreateStudioRequest(display_name="bad\x00name"),
+        lambda w: {"token": w.a.developer_token},
+        INVALID,
+        "display_name",
+    ),
+    (
+        "wrong password",
+        "LoginDeveloper",
+        lambda w: pb.LoginDeveloperRequest(email="nobody@example.com", password="wrong-password"),
+        NO_CREDS,
+        UNAUTH,
+        "INVALID_CREDENTIALS",
+    ),
+    (
+        "short device id",
+        "AuthenticateDevice",
+        lambda w: pb.AuthenticateDeviceRequest(device_id="abc"),
+        lambda w: {"api_key": w.a.api_key},
+        INVALID,
+        "device_id",
+    ),
+    (
+        "oversized device id",
+        "AuthenticateDevice",
+        lambda w: pb.AuthenticateDeviceRequest(device_id="d" * 129),
+        lambda w: {"api_key": w.a.api_key},
+        INVALID,
+        "device_id",
+    ),
     ("missing API key", "AuthenticateDevice", lambda w: pb.AuthenticateDeviceRequest(device_id="device-123456"), NO_CREDS, UNAUTH, "API_KEY_REQUIRED"),
-    ("unknown API key", "AuthenticateDevice", lambda w: pb.AuthenticateDeviceRequest(device_id="device-123456"), lambda w: {"api_key": "pm_not-a-key"}, UNAUTH, "API_KEY_INVALID"),
+    (
+        "unknown API key",
+        "AuthenticateDevice",
+        lambda w: pb.AuthenticateDeviceRequest(device_id="device-123456"),
+        lambda w: {"api_key": "pm_not-a-key"},
+        UNAUTH,
+        "API_KEY_INVALID",
+    ),
     ("missing player token", "GetAccount", lambda w: pb.GetAccountRequest(), lambda w: {"api_key": w.a.api_key}, UNAUTH, "PLAYER_TOKEN_REQUIRED"),
     ("garbage token", "GetAccount", lambda w: pb.GetAccountRequest(), lambda w: {"api_key": w.a.api_key, "token": "not.a.jwt"}, UNAUTH, "TOKEN_MALFORMED"),
     (
-        "alg none token", "GetAccount", lambda w: pb.GetAccountRequest(),
+        "alg none token",
+        "GetAccount",
+        lambda w: pb.GetAccountRequest(),
         lambda w: {"api_key": w.a.api_key, "token": _b64({"alg": "none", "typ": "JWT", "kid": _kid(w.a.player_token)}) + "." + _b64(_claims(w)) + "."},
-        UNAUTH, "TOKEN_INVALID",
+        UNAUTH,
+        "TOKEN_INVALID",
     ),
     (
-        "forged token (right kid, wrong key)", "GetAccount", lambda w: pb.GetAccountRequest(),
-        lambda w: {"api_key": w.a.api_key, "token": jwt.encode(_claims(w), Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": _kid(w.a.player_token)})},
-        UNAUTH, "TOKEN_INVALID",
+        "forged token (right kid, wrong key)",
+        "GetAccount",
+        lambda w: pb.GetAccountRequest(),
+        lambda w: {
+            "api_key": w.a.api_key,
+            "token": jwt.encode(_claims(w), Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": _kid(w.a.player_token)}),
+        },
+        UNAUTH,
+        "TOKEN_INVALID",
     ),
     (
-        "HS256 token signed with the public key", "GetAccount", lambda w: pb.GetAccountRequest(),
+        "HS256 token signed with the public key",
+        "GetAccount",
+        lambda w: pb.GetAccountRequest(),
         lambda w: {"api_key": w.a.api_key, "token": jwt.encode(_claims(w), "x" * 32, algorithm="HS256", headers={"kid": _kid(w.a.player_token)})},
-        UNAUTH, "TOKEN_INVALID",
+        UNAUTH,
+        "TOKEN_INVALID",
     ),
-    ("other tenant's player token", "GetAccount", lambda w: pb.GetAccountRequest(), lambda w: {"api_key": w.a.api_key, "token": w.b.player_token}, UNAUTH, "TOKEN_GAME_MISMATCH"),
-    ("developer token where a player's is needed", "GetAccount", lambda w: pb.GetAccountRequest(), lambda w: {"api_key": w.a.api_key, "token": w.a.developer_token}, grpc.StatusCode.PERMISSION_DENIED, "WRONG_PRINCIPAL"),
-    ("negative page size", "ListStudios", lambda w: pb.ListStudiosRequest(page_size=-1), lambda w: {"token": w.a.developer_token}, INVALID, "page_size"),
-    ("tampered page token", "ListStudios", lambda w: pb.ListStudiosRequest(page_token="eyJjIjpbXX0"), lambda w: {"token": w.a.developer_token}, INVALID, "page_token"),
     (
-        "invalid game config", "CreateGame",
-        lambda w: pb.CreateGameRequest(studio_id=w.a.studio_id, display_name="g", config={"modes": [{"name": "Bad Name", "team_size": 0, "team_count": 99}]}),
-        lambda w: {"token": w.a.developer_token}, INVALID, "config.modes[0].team_size",
+        "other tenant's player token",
+        "GetAccount",
+        lambda w: pb.GetAccountRequest(),
+        lambda w: {"api_key": w.a.api_key, "token": w.b.player_token},
+        UNAUTH,
+        "TOKEN_GAME_MISMATCH",
     ),
-    ("malformed game id", "GetGame", lambda w: pb.GetGameRequest(studio_id=w.a.studio_id, game_id="not-a-uuid"), lambda w: {"token": w.a.developer_token}, grpc.StatusCode.NOT_FOUND, "GAME_NOT_FOUND"),
+    (
+        "developer token where a player's is needed",
+        "GetAccount",
+        lambda w: pb.GetAccountRequest(),
+        lambda w: {"api_key": w.a.api_key, "token": w.a.developer_token},
+        grpc.StatusCode.PERMISSION_DENIED,
+        "WRONG_PRINCIPAL",
+    ),
+    ("negative page size", "ListStudios", lambda w: pb.ListStudiosRequest(page_size=-1), lambda w: {"token": w.a.developer_token}, INVALID, "page_size"),
+    (
+        "tampered page token",
+        "ListStudios",
+        lambda w: pb.ListStudiosRequest(page_token="eyJjIjpbXX0"),
+        lambda w: {"token": w.a.developer_token},
+        INVALID,
+        "page_token",
+    ),
+    (
+        "invalid game config",
+        "CreateGame",
+        lambda w: pb.CreateGameRequest(studio_id=w.a.studio_id, display_name="g", config={"modes": [{"name": "Bad Name", "team_size": 0, "team_count": 99}]}),
+        lambda w: {"token": w.a.developer_token},
+        INVALID,
+        "config.modes[0].team_size",
+    ),
+    (
+        "malformed game id",
+        "GetGame",
+        lambda w: pb.GetGameRequest(studio_id=w.a.studio_id, game_id="not-a-uuid"),
+        lambda w: {"token": w.a.developer_token},
+        grpc.StatusCode.NOT_FOUND,
+        "GAME_NOT_FOUND",
+    ),
 ]
 
 
@@ -131,7 +237,9 @@ async def test_revoked_api_key_fails_everywhere_within_a_second(grpc_client: Grp
 
     t = await Tenant.create(grpc_client, "revoke")
     await grpc_client.call(f"{CORE}/GetGameConfig", pb.GetGameConfigRequest(), api_key=t.api_key)  # warm the cache
-    await grpc_client.call(f"{CORE}/RevokeApiKey", pb.RevokeApiKeyRequest(studio_id=t.studio_id, game_id=t.game_id, api_key_id=t.api_key_id), token=t.developer_token)
+    await grpc_client.call(
+        f"{CORE}/RevokeApiKey", pb.RevokeApiKeyRequest(studio_id=t.studio_id, game_id=t.game_id, api_key_id=t.api_key_id), token=t.developer_token
+    )
     await asyncio.sleep(1.0)
     # Core and another service (matchmaking, its own process and cache) both refuse the key now.
     for path, request, token in (

@@ -13,10 +13,11 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from playmesh.launcher.child import PlatformProcess
+from playmesh.runtime.bus import BusPolicy, EventBus, Message, dead_letter_key
 from redis.asyncio import Redis
 
-from playmesh.runtime.bus import BusPolicy, EventBus, Message, dead_letter_key
-from tests.conftest import ROOT, PlatformProcess
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -26,8 +27,8 @@ async def redis(platform: PlatformProcess) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-async def _wait_for(predicate: object, timeout: float = 20) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _wait_for(predicate: object, within: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while asyncio.get_running_loop().time() < deadline:
         if await predicate():  # type: ignore[operator]
             return
@@ -37,9 +38,7 @@ async def _wait_for(predicate: object, timeout: float = 20) -> None:
 
 def _consumer(platform: PlatformProcess, topic: str, name: str, prefix: str, hang: bool) -> subprocess.Popen[bytes]:
     env = {**os.environ, "HANG": "1" if hang else "0"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.bus_consumer", str(platform.endpoints["redis_url"]), topic, "group", name, prefix], cwd=ROOT, env=env
-    )
+    return subprocess.Popen([sys.executable, "-m", "tests.bus_consumer", str(platform.endpoints["redis_url"]), topic, "group", name, prefix], cwd=ROOT, env=env)
 
 
 async def test_killed_consumer_message_is_redelivered_and_applied_once(platform: PlatformProcess, redis: Redis) -> None:
@@ -91,7 +90,7 @@ async def test_poison_message_is_dead_lettered_after_max_deliveries(redis: Redis
     stop = asyncio.Event()
     task = asyncio.create_task(bus.consume(topic, "g", "c1", poison, stop=stop))
     try:
-        await _wait_for(lambda: redis.xlen(dead_letter_key(topic)), timeout=10)
+        await _wait_for(lambda: redis.xlen(dead_letter_key(topic)), within=10)
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)

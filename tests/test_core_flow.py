@@ -8,8 +8,8 @@ import uuid
 
 import grpc
 import pytest
-
 from playmesh.core.v1 import core_service_pb2 as pb
+
 from tests.support.clients import Client, RpcFailure
 from tests.support.world import CORE, PASSWORD, game_config
 
@@ -82,7 +82,9 @@ async def test_email_and_custom_sign_in(client: Client) -> None:
         await client.call(f"{CORE}/AuthenticateEmail", pb.AuthenticateEmailRequest(email=email, password="wrong password!!"), api_key=tenant.api_key)
     assert wrong.value.code == grpc.StatusCode.UNAUTHENTICATED and wrong.value.reason() == "INVALID_CREDENTIALS"
 
-    custom = await client.call(f"{CORE}/AuthenticateCustom", pb.AuthenticateCustomRequest(custom_id="steam:76561198000000000", create=True), api_key=tenant.api_key)
+    custom = await client.call(
+        f"{CORE}/AuthenticateCustom", pb.AuthenticateCustomRequest(custom_id="steam:76561198000000000", create=True), api_key=tenant.api_key
+    )
     with pytest.raises(RpcFailure) as missing:
         await client.call(f"{CORE}/AuthenticateCustom", pb.AuthenticateCustomRequest(custom_id="steam:unknown-one"), api_key=tenant.api_key)
     assert missing.value.code == grpc.StatusCode.NOT_FOUND
@@ -131,12 +133,16 @@ async def test_update_game_refuses_stale_etag(grpc_client: Client) -> None:
     tenant = await Tenant.create(grpc_client, "etag")
     game = (await grpc_client.call(f"{CORE}/GetGame", pb.GetGameRequest(studio_id=tenant.studio_id, game_id=tenant.game_id), token=tenant.developer_token)).game
     updated = await grpc_client.call(
-        f"{CORE}/UpdateGame", pb.UpdateGameRequest(studio_id=tenant.studio_id, game_id=tenant.game_id, display_name="Renamed", etag=game.etag), token=tenant.developer_token
+        f"{CORE}/UpdateGame",
+        pb.UpdateGameRequest(studio_id=tenant.studio_id, game_id=tenant.game_id, display_name="Renamed", etag=game.etag),
+        token=tenant.developer_token,
     )
     assert updated.game.display_name == "Renamed" and updated.game.etag != game.etag
     with pytest.raises(RpcFailure) as stale:
         await grpc_client.call(
-            f"{CORE}/UpdateGame", pb.UpdateGameRequest(studio_id=tenant.studio_id, game_id=tenant.game_id, display_name="Lost", etag=game.etag), token=tenant.developer_token
+            f"{CORE}/UpdateGame",
+            pb.UpdateGameRequest(studio_id=tenant.studio_id, game_id=tenant.game_id, display_name="Lost", etag=game.etag),
+            token=tenant.developer_token,
         )
     assert stale.value.code == grpc.StatusCode.ABORTED
     config = await grpc_client.call(f"{CORE}/GetGameConfig", pb.GetGameConfigRequest(), api_key=tenant.api_key)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from playmesh.matchmaking.v1 import matchmaking_service_pb2 as mm
 from playmesh.runtime.registry import SERVICES
+
 from tests.support.clients import GrpcClient, RpcFailure
 from tests.support.world import World
 

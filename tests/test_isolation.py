@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncpg
 import grpc
 import pytest
-
-from playmesh.core.v1 import core_pb2, core_service_pb2 as pb
+from playmesh.core.v1 import core_pb2
+from playmesh.core.v1 import core_service_pb2 as pb
+from playmesh.launcher.child import PlatformProcess
 from playmesh.runtime.tables import tenant_schema
-from tests.conftest import PlatformProcess
+
 from tests.support.clients import GrpcClient, RestClient, RpcFailure
 from tests.support.world import CORE, World
 

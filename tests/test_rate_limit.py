@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
-
 from playmesh.core.v1 import core_service_pb2 as pb
+
 from tests.support.clients import GrpcClient, RestClient, RpcFailure
 from tests.support.world import CORE, World
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pathlib
 
 import pytest
-
 from playmesh.core.v1 import core_service_pb2 as pb
-from tests.conftest import PlatformProcess
+from playmesh.launcher.child import PlatformProcess
+
 from tests.support.clients import GrpcClient
 from tests.support.world import CORE, PASSWORD, Tenant
 
@@ -32,7 +32,9 @@ async def test_data_survives_a_restart(tmp_path: pathlib.Path) -> None:
         login = await client.call(f"{CORE}/LoginDeveloper", pb.LoginDeveloperRequest(email=(await _email(client, tenant)), password=PASSWORD))
         studios = await client.call(f"{CORE}/ListStudios", pb.ListStudiosRequest(), token=login.tokens.access_token)
         assert [s.id for s in studios.studios] == [tenant.studio_id]
-        players = await client.call(f"{CORE}/ListPlayers", pb.ListPlayersRequest(studio_id=tenant.studio_id, game_id=tenant.game_id), token=login.tokens.access_token)
+        players = await client.call(
+            f"{CORE}/ListPlayers", pb.ListPlayersRequest(studio_id=tenant.studio_id, game_id=tenant.game_id), token=login.tokens.access_token
+        )
         assert [p.id for p in players.players] == [tenant.player_id]
         # Redis kept its state too (AOF): the refresh token from before the restart still rotates,
         # and the old developer and player tokens still verify (the signing key is in PostgreSQL).

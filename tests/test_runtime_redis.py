@@ -7,13 +7,12 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from redis.asyncio import Redis
-
 from playmesh.core.v1 import core_service_pb2 as pb
+from playmesh.launcher.child import PlatformProcess
 from playmesh.runtime.errors import Aborted, ResourceExhausted
 from playmesh.runtime.idempotency import Idempotency
 from playmesh.runtime.ratelimit import Budget, RateLimiter
-from tests.conftest import PlatformProcess
+from redis.asyncio import Redis
 
 
 @pytest.fixture

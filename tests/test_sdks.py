@@ -3,6 +3,7 @@ TypeScript (connect, gRPC-Web), C++ (grpc++, native gRPC). Each through Envoy.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pathlib
@@ -13,9 +14,10 @@ import uuid
 import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-
+from playmesh.launcher.child import PlatformProcess
 from playmesh_sdk import PlaymeshClient, core
-from tests.conftest import ROOT, PlatformProcess
+
+from tests.conftest import ROOT
 from tests.support.clients import GrpcClient
 from tests.support.world import World
 
@@ -32,7 +34,9 @@ async def test_python_sdk_signs_in_refreshes_and_reads(platform: PlatformProcess
         assert client.tokens is not None and old is not None and client.tokens.refresh_token != old.refresh_token
         await client.logout()
         with pytest.raises(GRPCError) as ended:
-            await (await client.core()).get_account(core.GetAccountRequest(), metadata={"x-api-key": world.a.api_key, "authorization": f"Bearer {old.access_token}"})
+            await (await client.core()).get_account(
+                core.GetAccountRequest(), metadata={"x-api-key": world.a.api_key, "authorization": f"Bearer {old.access_token}"}
+            )
         assert ended.value.status == Status.UNAUTHENTICATED
 
 
@@ -40,8 +44,12 @@ def test_typescript_sdk_over_grpc_web(platform: PlatformProcess) -> None:
     npm = shutil.which("npm")
     assert npm, "Node 20+ with npm is required"
     result = subprocess.run(
-        [npm, "test", "--silent"], cwd=ROOT / "clients" / "typescript", env={**os.environ, "PLAYMESH_GATEWAY": f"http://{platform.gateway}"},
-        capture_output=True, text=True, timeout=300,
+        [npm, "test", "--silent"],
+        cwd=ROOT / "clients" / "typescript",
+        env={**os.environ, "PLAYMESH_GATEWAY": f"http://{platform.gateway}"},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "# pass 2" in result.stdout and "# fail 0" in result.stdout
@@ -50,12 +58,14 @@ def test_typescript_sdk_over_grpc_web(platform: PlatformProcess) -> None:
 async def test_cpp_sdk_signs_in(platform: PlatformProcess, grpc_client: GrpcClient, world: World) -> None:
     binary = ROOT / "clients" / "cpp" / "build" / "device_auth"
     if not binary.exists():
-        subprocess.run(["make", "-C", str(binary.parents[1]), "-j2", "-s"], check=True, timeout=900)
-    ok = subprocess.run([str(binary), platform.gateway, world.a.api_key, f"cpp-{uuid.uuid4().hex}"], capture_output=True, text=True, timeout=60)
+        await asyncio.to_thread(subprocess.run, ["make", "-C", str(binary.parents[1]), "-j2", "-s"], check=True, timeout=900)
+    ok = await asyncio.to_thread(
+        subprocess.run, [str(binary), platform.gateway, world.a.api_key, f"cpp-{uuid.uuid4().hex}"], capture_output=True, text=True, timeout=60
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     reply = json.loads(ok.stdout)
     assert reply["created"] is True and uuid.UUID(reply["player_id"])
-    bad = subprocess.run([str(binary), platform.gateway, "pm_wrong", "cpp-device-123"], capture_output=True, text=True, timeout=60)
+    bad = await asyncio.to_thread(subprocess.run, [str(binary), platform.gateway, "pm_wrong", "cpp-device-123"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 3 and json.loads(bad.stdout)["code"] == 16  # UNAUTHENTICATED
 
 

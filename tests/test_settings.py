@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from playmesh.runtime.errors import ConfigError
 from playmesh.runtime.settings import SETTINGS_DOC, Settings, load_settings
 
@@ -39,7 +38,9 @@ def test_bad_settings_fail_loudly(env: dict[str, str], message: str) -> None:
 
 
 def test_cli_refuses_bad_settings_before_starting() -> None:
-    result = subprocess.run([sys.executable, "-m", "playmesh.cli", "up"], env={"PLAYMESH_LOG_LEVEL": "loud", "PATH": "/usr/bin"}, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "playmesh.cli", "up"], env={"PLAYMESH_LOG_LEVEL": "loud", "PATH": "/usr/bin"}, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2 and "configuration error" in result.stdout
 
 

@@ -46,7 +46,7 @@ def up() -> None:
         signal.signal(sig, lambda *_: stop.set())
     try:
         platform.start()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever failed, stop what already started
         console.print(f"[red]start-up failed:[/red] {exc}")
         platform.stop()
         raise typer.Exit(1) from None
@@ -85,7 +85,10 @@ def _print_ready(settings: Settings) -> None:
 
 
 @app.command()
-def serve(name: str = typer.Argument(..., help="core, matchmaking, lobby, session, scoreboard or telemetry"), worker: int = typer.Option(0, help="worker index when several processes share the port")) -> None:
+def serve(
+    name: str = typer.Argument(..., help="core, matchmaking, lobby, session, scoreboard or telemetry"),
+    worker: int = typer.Option(0, help="worker index when several processes share the port"),
+) -> None:
     """Run one service in this process (needs PLAYMESH_DATABASE_URL and PLAYMESH_REDIS_URL)."""
     import uvloop
 

@@ -34,7 +34,7 @@ from playmesh.scoreboard.v1 import scoreboard_service_pb2  # noqa: F401
 from playmesh.session.v1 import session_service_pb2  # noqa: F401
 from playmesh.telemetry.v1 import telemetry_service_pb2  # noqa: F401
 
-__all__ = ["RpcFailure", "GrpcClient", "RestClient", "GrpcWebClient", "Client"]
+__all__ = ["Client", "GrpcClient", "GrpcWebClient", "RestClient", "RpcFailure"]
 
 
 @dataclasses.dataclass
@@ -175,7 +175,10 @@ class RestClient:
             status = json_format.Parse(response.text, status_pb2.Status(), ignore_unknown_fields=True)
             code = _CODES.get(status.code, grpc.StatusCode.UNKNOWN)
         except json_format.ParseError:
-            status, code = status_pb2.Status(message=response.text), {404: grpc.StatusCode.NOT_FOUND, 413: grpc.StatusCode.RESOURCE_EXHAUSTED}.get(response.status_code, grpc.StatusCode.UNKNOWN)
+            status, code = (
+                status_pb2.Status(message=response.text),
+                {404: grpc.StatusCode.NOT_FOUND, 413: grpc.StatusCode.RESOURCE_EXHAUSTED}.get(response.status_code, grpc.StatusCode.UNKNOWN),
+            )
         return _raise(RpcFailure(code, status.message, status, response.status_code))
 
 
@@ -196,7 +199,12 @@ class GrpcWebClient:
         _, out = _types(path)
         payload = request.SerializeToString()
         frame = struct.pack(">BI", 0, len(payload)) + payload
-        all_headers = {"content-type": "application/grpc-web+proto", "x-grpc-web": "1", "accept": "application/grpc-web+proto", **dict(_metadata(api_key, token, headers))}
+        all_headers = {
+            "content-type": "application/grpc-web+proto",
+            "x-grpc-web": "1",
+            "accept": "application/grpc-web+proto",
+            **dict(_metadata(api_key, token, headers)),
+        }
         response = await self.http.post(f"/{path}", content=frame, headers=all_headers)
         messages, trailers = parse_grpc_web(response.content)
         trailers = {**{k.lower(): v for k, v in response.headers.items() if k.lower().startswith("grpc-")}, **trailers}

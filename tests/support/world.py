@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from playmesh.core.v1 import core_pb2, core_service_pb2 as pb
+from playmesh.core.v1 import core_pb2
+from playmesh.core.v1 import core_service_pb2 as pb
 
 from tests.support.clients import Client
 
@@ -42,15 +43,21 @@ class Tenant:
         )
         token = reg.tokens.access_token
         studio = (await client.call(f"{CORE}/CreateStudio", pb.CreateStudioRequest(display_name=f"{label} studio"), token=token)).studio
-        game = (await client.call(f"{CORE}/CreateGame", pb.CreateGameRequest(studio_id=studio.id, display_name=f"{label} game", config=game_config()), token=token)).game
+        game = (
+            await client.call(f"{CORE}/CreateGame", pb.CreateGameRequest(studio_id=studio.id, display_name=f"{label} game", config=game_config()), token=token)
+        ).game
         key = await client.call(f"{CORE}/CreateApiKey", pb.CreateApiKeyRequest(studio_id=studio.id, game_id=game.id, display_name="client"), token=token)
-        auth = await client.call(f"{CORE}/AuthenticateDevice", pb.AuthenticateDeviceRequest(device_id=f"device-{uuid.uuid4().hex}", create=True), api_key=key.secret)
+        auth = await client.call(
+            f"{CORE}/AuthenticateDevice", pb.AuthenticateDeviceRequest(device_id=f"device-{uuid.uuid4().hex}", create=True), api_key=key.secret
+        )
         return Tenant(
             token, reg.developer.id, studio.id, game.id, key.secret, key.api_key.id, auth.player.id, auth.tokens.access_token, auth.tokens.refresh_token
         )
 
     async def new_player(self, client: Client) -> pb.AuthenticateDeviceResponse:
-        return await client.call(f"{CORE}/AuthenticateDevice", pb.AuthenticateDeviceRequest(device_id=f"device-{uuid.uuid4().hex}", create=True), api_key=self.api_key)
+        return await client.call(
+            f"{CORE}/AuthenticateDevice", pb.AuthenticateDeviceRequest(device_id=f"device-{uuid.uuid4().hex}", create=True), api_key=self.api_key
+        )
 
 
 @dataclasses.dataclass

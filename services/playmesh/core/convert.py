@@ -11,7 +11,7 @@ from playmesh.core.players import PlayerTokens
 from playmesh.core.tenancy import IssuedToken
 from playmesh.core.v1 import core_pb2
 
-__all__ = ["ts", "developer", "studio", "game", "api_key", "player", "player_tokens", "developer_tokens"]
+__all__ = ["api_key", "developer", "developer_tokens", "game", "player", "player_tokens", "studio", "ts"]
 
 
 def ts(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
@@ -44,8 +44,13 @@ def game(row: Any, studio_id: str) -> core_pb2.Game:
 
 def api_key(row: Any) -> core_pb2.ApiKey:
     return core_pb2.ApiKey(
-        id=row.id, game_id=row.game_id, display_name=row.display_name, prefix=row.prefix, kind=row.kind,  # type: ignore[arg-type]
-        create_time=ts(row.create_time), revoke_time=ts(row.revoke_time),
+        id=row.id,
+        game_id=row.game_id,
+        display_name=row.display_name,
+        prefix=row.prefix,
+        kind=row.kind,  # type: ignore[arg-type]
+        create_time=ts(row.create_time),
+        revoke_time=ts(row.revoke_time),
     )
 
 

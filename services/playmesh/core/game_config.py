@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playmesh.core.v1 import core_pb2
-from playmesh.runtime.validation import NAME_PATTERN, EMAIL_PATTERN, Validator
+from playmesh.runtime.validation import EMAIL_PATTERN, NAME_PATTERN, Validator
 
 __all__ = ["validate_config"]
 

@@ -8,7 +8,7 @@ import asyncio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-__all__ = ["hash_password", "verify_password", "DUMMY_HASH"]
+__all__ = ["DUMMY_HASH", "hash_password", "verify_password"]
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so "no such user" and "wrong password" take the

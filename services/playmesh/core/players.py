@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import time
 import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from playmesh.core.passwords import DUMMY_HASH, hash_password, verify_password
 from playmesh.core.refresh_tokens import Grant, RefreshTokens, RotationRefused
@@ -20,7 +20,29 @@ from playmesh.runtime.tables import player_identities, players, tenant_schema
 from playmesh.runtime.tokens import AUD_PLAYER, KeyRing
 from playmesh.runtime.validation import PageRequest
 
-__all__ = ["Players", "PlayerTokens", "GameRef"]
+__all__ = ["GameRef", "PlayerTokens", "Players"]
+
+
+class _Row:
+    """An asyncpg record read like a SQLAlchemy row (attribute access, UUIDs as strings, JSON decoded),
+    so callers need not know which path loaded it."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: Any) -> None:
+        self._record = record
+
+    @classmethod
+    def of(cls, record: Any) -> _Row | None:
+        return None if record is None else cls(record)
+
+    def __getattr__(self, name: str) -> Any:
+        value = self._record[name]
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        if name == "ratings" and isinstance(value, str):
+            return json.loads(value)
+        return value
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -52,18 +74,16 @@ class Players:
     async def sign_in(self, game: GameRef, kind: str, external_id: str, *, create: bool, display_name: str) -> tuple[Any, bool]:
         """Finds the player with this identity (device or custom), creating it when asked.
         Returns (player row, created)."""
-        async with self._db.begin(game.schema) as conn:
-            row = await _touch_by_identity(conn, game.game_id, kind, external_id)
+        row = await _touch_by_identity(self._db, game.schema, game.game_id, kind, external_id)
         if row is not None:
-            return row, False
+            return _Row(row), False
         if not create:
             raise NotFound("no player has this identity; pass create=true to make one", reason="PLAYER_NOT_FOUND")
         return await self._create(game, kind, external_id, display_name, password_hash=None)
 
     async def sign_in_email(self, game: GameRef, email: str, password: str, *, create: bool, display_name: str) -> tuple[Any, bool]:
         email = email.lower()
-        async with self._db.begin(game.schema) as conn:
-            row = await _touch_by_identity(conn, game.game_id, "email", email)
+        row = _Row.of(await _touch_by_identity(self._db, game.schema, game.game_id, "email", email))
         if row is not None:
             if not await verify_password(row.password_hash or DUMMY_HASH, password):
                 raise Unauthenticated("email or password is wrong", reason="INVALID_CREDENTIALS")
@@ -76,7 +96,9 @@ class Players:
             raise Unauthenticated("email or password is wrong", reason="INVALID_CREDENTIALS")
         return row, created
 
-    async def _create(self, game: GameRef, kind: str, external_id: str, display_name: str, *, password_hash: str | None, email: str | None = None) -> tuple[Any, bool]:
+    async def _create(
+        self, game: GameRef, kind: str, external_id: str, display_name: str, *, password_hash: str | None, email: str | None = None
+    ) -> tuple[Any, bool]:
         player_id = str(uuid.uuid4())
         name = display_name or f"Player-{player_id[:8]}"
         async with self._db.begin(game.schema) as conn:
@@ -99,10 +121,9 @@ class Players:
                 # A concurrent sign-in created this identity first: drop ours, use theirs.
                 await conn.rollback()
         if claimed is None:
-            async with self._db.begin(game.schema) as conn:
-                row = await _touch_by_identity(conn, game.game_id, kind, external_id)
-            assert row is not None
-            return row, False
+            found = await _touch_by_identity(self._db, game.schema, game.game_id, kind, external_id)
+            assert found is not None
+            return _Row(found), False
         return row, True
 
     async def issue(self, game: GameRef, player_id: str) -> PlayerTokens:
@@ -131,7 +152,15 @@ class Players:
     def _tokens(self, grant: Grant) -> PlayerTokens:
         now = int(time.time())
         access = self._keyring.sign(
-            {"sub": grant.player_id, "aud": AUD_PLAYER, "tid": grant.studio_id, "gid": grant.game_id, "sid": grant.family, "iat": now, "exp": now + self._access_ttl}
+            {
+                "sub": grant.player_id,
+                "aud": AUD_PLAYER,
+                "tid": grant.studio_id,
+                "gid": grant.game_id,
+                "sid": grant.family,
+                "iat": now,
+                "exp": now + self._access_ttl,
+            }
         )
         return PlayerTokens(
             access,
@@ -172,14 +201,16 @@ class Players:
         return await keyset_page(self._db, game.schema, query, players.c.create_time, players.c.id, page)
 
 
-async def _touch_by_identity(conn: AsyncConnection, game_id: str, kind: str, external_id: str) -> Any:
-    """One round trip on the hot path: finds the player by identity and stamps the sign-in time."""
-    ident = player_identities
-    return (
-        await conn.execute(
-            sa.update(players)
-            .where(players.c.id == ident.c.player_id, ident.c.game_id == game_id, ident.c.kind == kind, ident.c.external_id == external_id)
-            .values(last_login_time=sa.func.now())
-            .returning(players)
+async def _touch_by_identity(db: Database, schema: str, game_id: str, kind: str, external_id: str) -> Any:
+    """The sign-in hot path, one round trip: finds the player by identity and stamps the sign-in time.
+    Plain SQL on the driver (``Database.driver``); the schema name is derived from a UUID, never input."""
+    async with db.driver() as conn:
+        return await conn.fetchrow(
+            f"""UPDATE "{schema}".players AS p SET last_login_time = now()
+                FROM "{schema}".player_identities AS i
+                WHERE i.player_id = p.id AND i.game_id = $1 AND i.kind = $2 AND i.external_id = $3
+                RETURNING p.*""",
+            uuid.UUID(game_id),
+            kind,
+            external_id,
         )
-    ).first()

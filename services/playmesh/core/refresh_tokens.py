@@ -16,27 +16,26 @@ from redis.asyncio import Redis
 
 from playmesh.runtime.auth import family_revoked_key
 
-__all__ = ["RefreshTokens", "Grant", "RotationRefused"]
+__all__ = ["Grant", "RefreshTokens", "RotationRefused"]
 
-# KEYS[1] presented token, KEYS[2] successor token; ARGV[1] ttl seconds,
-# ARGV[2] revocation key prefix, ARGV[3] the caller's game (a token of another game is "unknown" and
-# stays unspent). Returns the token's value on success, or an error tag.
+# A token is one string key, "<state>|<family>|<player>|<studio>|<game>", state A (active) or S (spent):
+# one SET to issue, one script to rotate.
+# KEYS[1] presented token, KEYS[2] successor token; ARGV[1] ttl seconds, ARGV[2] revocation key prefix,
+# ARGV[3] the caller's game (a token of another game is "unknown" and stays unspent).
 _ROTATE = """
-local v = redis.call('HGETALL', KEYS[1])
-if #v == 0 then return {'unknown'} end
-local t = {}
-for i = 1, #v, 2 do t[v[i]] = v[i + 1] end
-if t['game'] ~= ARGV[3] then return {'unknown'} end
-local revoked = ARGV[2] .. t['family'] .. ':revoked'
+local v = redis.call('GET', KEYS[1])
+if not v then return {'unknown'} end
+local state, family, player, studio, game = string.match(v, '^(%a)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+if game ~= ARGV[3] then return {'unknown'} end
+local revoked = ARGV[2] .. family .. ':revoked'
 if redis.call('EXISTS', revoked) == 1 then return {'revoked'} end
-if t['spent'] == '1' then
+if state == 'S' then
   redis.call('SET', revoked, '1', 'EX', ARGV[1])
   return {'reused'}
 end
-redis.call('HSET', KEYS[1], 'spent', '1')
-redis.call('HSET', KEYS[2], 'family', t['family'], 'player', t['player'], 'studio', t['studio'], 'game', t['game'], 'spent', '0')
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-return {'ok', t['family'], t['player'], t['studio'], t['game']}
+redis.call('SET', KEYS[1], 'S' .. string.sub(v, 2), 'KEEPTTL')
+redis.call('SET', KEYS[2], 'A|' .. family .. '|' .. player .. '|' .. studio .. '|' .. game, 'EX', ARGV[1])
+return {'ok', family, player, studio, game}
 """
 
 
@@ -67,11 +66,7 @@ class RefreshTokens:
 
     async def start_family(self, *, player_id: str, studio_id: str, game_id: str) -> Grant:
         token, family = "rt_" + secrets.token_urlsafe(32), secrets.token_hex(16)
-        key = _key(token)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"family": family, "player": player_id, "studio": studio_id, "game": game_id, "spent": "0"})
-            pipe.expire(key, self._ttl)
-            await pipe.execute()
+        await self._redis.set(_key(token), f"A|{family}|{player_id}|{studio_id}|{game_id}", ex=self._ttl)
         return Grant(token, family, player_id, studio_id, game_id)
 
     async def rotate(self, token: str, *, game_id: str) -> Grant:
@@ -85,10 +80,11 @@ class RefreshTokens:
         return Grant(successor, family, player, studio, game)
 
     async def family_of(self, token: str) -> tuple[str, str] | None:
-        values = await self._redis.hmget(_key(token), ["family", "game"])
-        if values[0] is None:
+        value = await self._redis.get(_key(token))
+        if value is None:
             return None
-        return values[0].decode(), values[1].decode()
+        _, family, _, _, game = value.decode().split("|")
+        return family, game
 
     async def revoke_family(self, family: str) -> None:
         await self._redis.set(family_revoked_key(family), "1", ex=self._ttl)

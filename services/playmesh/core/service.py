@@ -11,7 +11,8 @@ from playmesh.core.game_config import validate_config
 from playmesh.core.players import GameRef, Players
 from playmesh.core.refresh_tokens import RefreshTokens
 from playmesh.core.tenancy import Tenancy
-from playmesh.core.v1 import core_pb2, core_service_pb2 as pb, core_service_pb2_grpc
+from playmesh.core.v1 import core_pb2, core_service_pb2_grpc
+from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.runtime.auth import current_caller
 from playmesh.runtime.context import Runtime
 from playmesh.runtime.errors import PermissionDenied
@@ -75,8 +76,11 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
             return pb.RegisterDeveloperResponse(developer=convert.developer(row), tokens=convert.developer_tokens(token))
 
         return await self.idempotency.run(
-            scope="core.RegisterDeveloper", request_id=request.request_id, request=request,
-            response_type=pb.RegisterDeveloperResponse, action=register,
+            scope="core.RegisterDeveloper",
+            request_id=request.request_id,
+            request=request,
+            response_type=pb.RegisterDeveloperResponse,
+            action=register,
         )
 
     async def LoginDeveloper(self, request: pb.LoginDeveloperRequest, context: grpc.aio.ServicerContext) -> pb.LoginDeveloperResponse:
@@ -101,8 +105,11 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
             return pb.CreateStudioResponse(studio=convert.studio(await self.tenancy.create_studio(developer_id, request.display_name)))
 
         return await self.idempotency.run(
-            scope=f"core.CreateStudio:{developer_id}", request_id=request.request_id, request=request,
-            response_type=pb.CreateStudioResponse, action=create,
+            scope=f"core.CreateStudio:{developer_id}",
+            request_id=request.request_id,
+            request=request,
+            response_type=pb.CreateStudioResponse,
+            action=create,
         )
 
     async def GetStudio(self, request: pb.GetStudioRequest, context: grpc.aio.ServicerContext) -> pb.GetStudioResponse:
@@ -129,8 +136,11 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
             return pb.CreateGameResponse(game=convert.game(row, request.studio_id))
 
         return await self.idempotency.run(
-            scope=f"core.CreateGame:{developer_id}", request_id=request.request_id, request=request,
-            response_type=pb.CreateGameResponse, action=create,
+            scope=f"core.CreateGame:{developer_id}",
+            request_id=request.request_id,
+            request=request,
+            response_type=pb.CreateGameResponse,
+            action=create,
         )
 
     async def GetGame(self, request: pb.GetGameRequest, context: grpc.aio.ServicerContext) -> pb.GetGameResponse:
@@ -150,7 +160,9 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
             validate_config(v, request.config)
         v.check()
         row = await self.tenancy.update_game(
-            current_caller().developer_id, request.studio_id, request.game_id,
+            current_caller().developer_id,
+            request.studio_id,
+            request.game_id,
             display_name=request.display_name if request.HasField("display_name") else None,
             config=request.config if request.HasField("config") else None,
             etag=request.etag,
@@ -178,8 +190,12 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
             return pb.CreateApiKeyResponse(api_key=convert.api_key(row), secret=secret)
 
         return await self.idempotency.run(
-            scope=f"core.CreateApiKey:{developer_id}", request_id=request.request_id, request=request,
-            response_type=pb.CreateApiKeyResponse, action=create, ttl_seconds=_API_KEY_IDEMPOTENCY_SECONDS,
+            scope=f"core.CreateApiKey:{developer_id}",
+            request_id=request.request_id,
+            request=request,
+            response_type=pb.CreateApiKeyResponse,
+            action=create,
+            ttl_seconds=_API_KEY_IDEMPOTENCY_SECONDS,
         )
 
     async def ListApiKeys(self, request: pb.ListApiKeysRequest, context: grpc.aio.ServicerContext) -> pb.ListApiKeysResponse:

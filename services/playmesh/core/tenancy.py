@@ -25,7 +25,7 @@ from playmesh.runtime.tables import api_keys, developers, games, studio_members,
 from playmesh.runtime.tokens import AUD_DEVELOPER, KeyRing
 from playmesh.runtime.validation import PageRequest
 
-__all__ = ["Tenancy", "IssuedToken"]
+__all__ = ["IssuedToken", "Tenancy"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -85,9 +85,7 @@ class Tenancy:
         async with self._db.begin() as conn:
             row = (
                 await conn.execute(
-                    sa.insert(studios)
-                    .values(id=studio_id, display_name=display_name, owner_developer_id=developer_id, schema_name=schema)
-                    .returning(studios)
+                    sa.insert(studios).values(id=studio_id, display_name=display_name, owner_developer_id=developer_id, schema_name=schema).returning(studios)
                 )
             ).one()
             await conn.execute(sa.insert(studio_members).values(studio_id=studio_id, developer_id=developer_id, role="owner"))
@@ -117,11 +115,7 @@ class Tenancy:
             return await self._member_studio(conn, developer_id, studio_id)
 
     async def list_studios(self, developer_id: str, page: PageRequest) -> tuple[list[Any], str]:
-        query = (
-            sa.select(studios)
-            .join(studio_members, studio_members.c.studio_id == studios.c.id)
-            .where(studio_members.c.developer_id == developer_id)
-        )
+        query = sa.select(studios).join(studio_members, studio_members.c.studio_id == studios.c.id).where(studio_members.c.developer_id == developer_id)
         return await keyset_page(self._db, None, query, studios.c.create_time, studios.c.id, page)
 
     # Games --------------------------------------------------------------------------------------
@@ -132,9 +126,7 @@ class Tenancy:
             await conn.execution_options(schema_translate_map={"tenant": studio.schema_name})
             return (
                 await conn.execute(
-                    sa.insert(games)
-                    .values(id=str(uuid.uuid4()), display_name=display_name, config=_config_json(config), etag=_etag())
-                    .returning(games)
+                    sa.insert(games).values(id=str(uuid.uuid4()), display_name=display_name, config=_config_json(config), etag=_etag()).returning(games)
                 )
             ).one()
 
@@ -178,8 +170,13 @@ class Tenancy:
                 await conn.execute(
                     sa.insert(api_keys)
                     .values(
-                        id=str(uuid.uuid4()), studio_id=studio_id, game_id=game_id, display_name=display_name,
-                        prefix=secret[:10], key_hash=hash_api_key(secret), kind=kind or core_pb2.API_KEY_KIND_CLIENT,
+                        id=str(uuid.uuid4()),
+                        studio_id=studio_id,
+                        game_id=game_id,
+                        display_name=display_name,
+                        prefix=secret[:10],
+                        key_hash=hash_api_key(secret),
+                        kind=kind or core_pb2.API_KEY_KIND_CLIENT,
                     )
                     .returning(api_keys)
                 )

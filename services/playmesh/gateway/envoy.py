@@ -25,7 +25,6 @@ from envoy_data_plane.envoy.config.cluster.v3 import (
 )
 from envoy_data_plane.envoy.config.core.v3 import (
     Address,
-    DataSource,
     HealthCheck,
     HealthCheckGrpcHealthCheck,
     Http2ProtocolOptions,
@@ -70,7 +69,7 @@ from envoy_data_plane.google.protobuf import Struct, Value
 from playmesh.runtime.registry import SERVICES, ServiceSpec
 from playmesh.runtime.settings import Settings
 
-__all__ = ["render", "write", "DESCRIPTOR_SET", "HEALTH_SERVICE_HEADER", "CLIENT_STREAMING_METHODS"]
+__all__ = ["CLIENT_STREAMING_METHODS", "DESCRIPTOR_SET", "HEALTH_SERVICE_HEADER", "render", "write"]
 
 DESCRIPTOR_SET = pathlib.Path(__file__).with_name("playmesh.binpb")
 HEALTH_SERVICE_HEADER = "x-playmesh-service"
@@ -143,7 +142,9 @@ def _http_filters(settings: Settings) -> list[HttpFilter]:
             typed_config=_any(
                 LocalRateLimit(
                     stat_prefix="gateway_rate_limit",
-                    token_bucket=TokenBucket(max_tokens=_GATEWAY_RATE_PER_SECOND, tokens_per_fill=_GATEWAY_RATE_PER_SECOND, fill_interval=dt.timedelta(seconds=1)),
+                    token_bucket=TokenBucket(
+                        max_tokens=_GATEWAY_RATE_PER_SECOND, tokens_per_fill=_GATEWAY_RATE_PER_SECOND, fill_interval=dt.timedelta(seconds=1)
+                    ),
                     filter_enabled=always,
                     filter_enforced=always,
                     rate_limited_as_resource_exhausted=True,
@@ -174,18 +175,23 @@ def _listener(settings: Settings) -> Listener:
         typed_config=_any(
             StdoutAccessLog(
                 log_format=SubstitutionFormatString(
-                    json_format=Struct(fields={k: Value(string_value=v) for k, v in {
-                        "time": "%START_TIME%",
-                        "method": "%REQ(:METHOD)%",
-                        "path": "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%",
-                        "protocol": "%PROTOCOL%",
-                        "status": "%RESPONSE_CODE%",
-                        "grpc_status": "%GRPC_STATUS%",
-                        "duration_ms": "%DURATION%",
-                        "upstream": "%UPSTREAM_CLUSTER%",
-                        "request_id": "%REQ(X-REQUEST-ID)%",
-                        "client": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
-                    }.items()})
+                    json_format=Struct(
+                        fields={
+                            k: Value(string_value=v)
+                            for k, v in {
+                                "time": "%START_TIME%",
+                                "method": "%REQ(:METHOD)%",
+                                "path": "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%",
+                                "protocol": "%PROTOCOL%",
+                                "status": "%RESPONSE_CODE%",
+                                "grpc_status": "%GRPC_STATUS%",
+                                "duration_ms": "%DURATION%",
+                                "upstream": "%UPSTREAM_CLUSTER%",
+                                "request_id": "%REQ(X-REQUEST-ID)%",
+                                "client": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
+                            }.items()
+                        }
+                    )
                 )
             )
         ),
@@ -223,7 +229,9 @@ def _cluster(spec: ServiceSpec, settings: Settings) -> Cluster:
         connect_timeout=dt.timedelta(seconds=1),
         load_assignment=ClusterLoadAssignment(
             cluster_name=spec.name,
-            endpoints=[LocalityLbEndpoints(lb_endpoints=[LbEndpoint(endpoint=Endpoint(address=_address(settings.host, spec.port(settings))))])],
+            endpoints=[
+                LocalityLbEndpoints(lb_endpoints=[LbEndpoint(endpoint=Endpoint(address=_address(settings.host, port))) for port in spec.ports(settings)])
+            ],
         ),
         typed_extension_protocol_options={
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": _any(
@@ -239,9 +247,7 @@ def _cluster(spec: ServiceSpec, settings: Settings) -> Cluster:
                 grpc_health_check=HealthCheckGrpcHealthCheck(service_name=spec.full_name),
             )
         ],
-        circuit_breakers=CircuitBreakers(
-            thresholds=[CircuitBreakersThresholds(max_connections=10000, max_pending_requests=10000, max_requests=10000)]
-        ),
+        circuit_breakers=CircuitBreakers(thresholds=[CircuitBreakersThresholds(max_connections=10000, max_pending_requests=10000, max_requests=10000)]),
     )
 
 

@@ -64,9 +64,25 @@ class EmbeddedRedis:
         if _port_open(self.host, self.port):
             raise RuntimeError(f"port {self.port} is taken; set PLAYMESH_REDIS_PORT or PLAYMESH_REDIS_URL")
         args = [
-            self.binary(), "--port", str(self.port), "--bind", self.host, "--dir", str(self.path),
-            "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
-            "--logfile", str(self.path / "redis.log"), "--protected-mode", "yes",
+            self.binary(),
+            "--port",
+            str(self.port),
+            "--bind",
+            self.host,
+            "--dir",
+            str(self.path),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.path / "redis.log"),
+            "--protected-mode",
+            "yes",
         ]
         self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout

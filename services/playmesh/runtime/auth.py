@@ -24,18 +24,18 @@ from playmesh.runtime.tables import api_keys, tenant_schema
 from playmesh.runtime.tokens import AUD_DEVELOPER, AUD_PLAYER, AUD_SERVER, KeyRing
 
 __all__ = [
-    "Caller",
-    "Authenticator",
-    "ApiKeyRecord",
-    "current_caller",
-    "bind_caller",
-    "hash_api_key",
-    "family_revoked_key",
     "ANONYMOUS",
-    "GAME_CLIENT",
-    "PLAYER",
     "DEVELOPER",
+    "GAME_CLIENT",
     "GAME_SERVER",
+    "PLAYER",
+    "ApiKeyRecord",
+    "Authenticator",
+    "Caller",
+    "bind_caller",
+    "current_caller",
+    "family_revoked_key",
+    "hash_api_key",
 ]
 
 ANONYMOUS = options_pb2.PRINCIPAL_ANONYMOUS
@@ -169,9 +169,7 @@ class Authenticator:
         else:
             async with self._db.begin() as conn:
                 row = (await conn.execute(sa.select(api_keys).where(api_keys.c.key_hash == digest))).first()
-            record = (
-                ApiKeyRecord(row.id, row.studio_id, row.game_id, row.kind, row.revoke_time is not None) if row is not None else None
-            )
+            record = ApiKeyRecord(row.id, row.studio_id, row.game_id, row.kind, row.revoke_time is not None) if row is not None else None
             if len(self._cache) > 100_000:
                 self._cache.clear()
             self._cache[digest] = (now + self._ttl, record)

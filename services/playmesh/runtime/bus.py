@@ -20,7 +20,7 @@ from redis.exceptions import ResponseError
 
 from playmesh.runtime.logging import get_logger
 
-__all__ = ["EventBus", "Message", "BusPolicy", "stream_key", "dead_letter_key"]
+__all__ = ["BusPolicy", "EventBus", "Message", "dead_letter_key", "stream_key"]
 
 log = get_logger(__name__)
 
@@ -85,9 +85,7 @@ class EventBus:
         await self.ensure_group(topic, group)
         while not stop.is_set():
             handled = await self._retry_due(topic, group, consumer, handler)
-            response = await self._redis.xreadgroup(
-                group, consumer, {stream_key(topic): ">"}, count=self.policy.batch, block=self.policy.block_ms
-            )
+            response = await self._redis.xreadgroup(group, consumer, {stream_key(topic): ">"}, count=self.policy.batch, block=self.policy.block_ms)
             for _stream, entries in response or []:
                 for raw_id, fields in entries:
                     await self._deliver(topic, group, handler, raw_id, fields, 1)
@@ -137,7 +135,15 @@ class EventBus:
 
     async def _dead_letter(self, topic: str, group: str, msg_id: str, fields: dict[bytes, bytes], error: str, attempts: int) -> None:
         dead = dict(fields)
-        dead.update({b"error": error.encode(), b"attempts": str(attempts).encode(), b"group": group.encode(), b"original_id": msg_id.encode(), b"dead_time_ms": str(int(time.time() * 1000)).encode()})
+        dead.update(
+            {
+                b"error": error.encode(),
+                b"attempts": str(attempts).encode(),
+                b"group": group.encode(),
+                b"original_id": msg_id.encode(),
+                b"dead_time_ms": str(int(time.time() * 1000)).encode(),
+            }
+        )
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.xadd(dead_letter_key(topic), dead, maxlen=self._max_len, approximate=True)
             pipe.xack(stream_key(topic), group, msg_id)

@@ -10,7 +10,7 @@ import pathlib
 import secrets
 import tempfile
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from playmesh.runtime.auth import Authenticator
 from playmesh.runtime.bus import BusPolicy, EventBus
@@ -60,7 +60,9 @@ class Runtime:
         if not settings.database_url or not settings.redis_url:
             raise ConfigError("PLAYMESH_DATABASE_URL and PLAYMESH_REDIS_URL must be set (`playmesh up` sets them for embedded servers)")
         db = Database(settings.database_url, pool_size=settings.db_pool_size)
-        redis = Redis.from_url(settings.redis_url, decode_responses=False, health_check_interval=30)
+        # A bounded pool that makes a burst wait for a free connection (up to 5 s) instead of failing.
+        pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=settings.redis_pool_size, timeout=5)
+        redis = Redis(connection_pool=pool)
         keyring = KeyRing(db, resolve_secret(settings), retire_seconds=settings.signing_key_retire_seconds)
         await keyring.start()
         policy = BusPolicy(

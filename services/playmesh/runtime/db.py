@@ -32,9 +32,7 @@ def async_url(url: str) -> str:
 
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
-        self.engine: AsyncEngine = create_async_engine(
-            async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
-        )
+        self.engine: AsyncEngine = create_async_engine(async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -46,6 +44,15 @@ class Database:
             if schema is not None:
                 await conn.execution_options(schema_translate_map={TENANT: schema})
             yield conn
+
+    @asynccontextmanager
+    async def driver(self) -> AsyncIterator[Any]:
+        """The asyncpg connection under a pooled connection, for single-statement hot paths: one round
+        trip in autocommit instead of BEGIN, statement, COMMIT and SQLAlchemy's per-call compilation.
+        Use plain SQL with ``$n`` parameters; quote schema names (they come from ``tenant_schema``)."""
+        async with self.engine.connect() as conn:  # returned to the pool by SQLAlchemy, in its greenlet
+            raw = await conn.get_raw_connection()
+            yield raw.driver_connection
 
     async def migrate_platform(self) -> None:
         async with self.engine.begin() as conn:

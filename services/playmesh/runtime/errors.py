@@ -21,18 +21,18 @@ import dataclasses
 from collections.abc import Mapping
 
 __all__ = [
-    "PlaymeshError",
-    "InvalidArgument",
-    "FieldViolation",
-    "Unauthenticated",
-    "PermissionDenied",
-    "NotFound",
-    "AlreadyExists",
-    "FailedPrecondition",
     "Aborted",
-    "ResourceExhausted",
-    "Unavailable",
+    "AlreadyExists",
     "ConfigError",
+    "FailedPrecondition",
+    "FieldViolation",
+    "InvalidArgument",
+    "NotFound",
+    "PermissionDenied",
+    "PlaymeshError",
+    "ResourceExhausted",
+    "Unauthenticated",
+    "Unavailable",
 ]
 
 

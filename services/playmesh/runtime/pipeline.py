@@ -40,7 +40,9 @@ __all__ = ["Pipeline", "method_policies", "status_for"]
 log = get_logger("playmesh.rpc")
 RPCS = Counter("playmesh_rpc_total", "RPCs handled", ["service", "method", "code"])
 LATENCY = Histogram(
-    "playmesh_rpc_seconds", "RPC latency", ["service", "method"],
+    "playmesh_rpc_seconds",
+    "RPC latency",
+    ["service", "method"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
 )
 _DEPENDENCY_ERRORS = (RedisConnectionError, RedisTimeoutError, OperationalError, InterfaceError, ConnectionError, OSError)
@@ -63,9 +65,7 @@ def status_for(error: PlaymeshError, domain: str) -> status_pb2.Status:
     if isinstance(error, InvalidArgument):
         details.append(
             error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description) for v in error.violations
-                ]
+                field_violations=[error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description) for v in error.violations]
             )
         )
     if isinstance(error, ResourceExhausted):
@@ -115,6 +115,7 @@ class Pipeline(grpc.aio.ServerInterceptor):
         self._service = service
         self._domain = f"{service}.playmesh.dev"
         self._policies = method_policies(full_name)
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}  # the servicer's handlers never change
         self._auth = authenticator
         self._limiter = limiter
         self._budgets = {
@@ -122,19 +123,35 @@ class Pipeline(grpc.aio.ServerInterceptor):
             options_pb2.ACCESS_WRITE: (Budget(settings.rate_limit_writes_per_minute), Budget(settings.rate_limit_ip_writes_per_minute)),
         }
 
-    async def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]], details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+    async def intercept_service(
+        self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]], details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler:
+        cached = self._wrapped.get(details.method)
+        if cached is not None:
+            return cached
         handler = await continuation(details)
         policy = self._policies.get(details.method)
         if handler is None or policy is None:  # health, reflection and unknown methods pass through
             return handler
-        name = details.method.rsplit("/", 1)[-1]
+        self._wrapped[details.method] = wrapped = self._wrap(handler, policy, details.method.rsplit("/", 1)[-1])
+        return wrapped
+
+    def _wrap(self, handler: grpc.RpcMethodHandler, policy: options_pb2.MethodPolicy, name: str) -> grpc.RpcMethodHandler:
         if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(self._unary(handler.unary_unary, policy, name), handler.request_deserializer, handler.response_serializer)
+            return grpc.unary_unary_rpc_method_handler(
+                self._unary(handler.unary_unary, policy, name), handler.request_deserializer, handler.response_serializer
+            )
         if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(self._streaming(handler.unary_stream, policy, name), handler.request_deserializer, handler.response_serializer)
+            return grpc.unary_stream_rpc_method_handler(
+                self._streaming(handler.unary_stream, policy, name), handler.request_deserializer, handler.response_serializer
+            )
         if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(self._unary(handler.stream_unary, policy, name), handler.request_deserializer, handler.response_serializer)
-        return grpc.stream_stream_rpc_method_handler(self._streaming(handler.stream_stream, policy, name), handler.request_deserializer, handler.response_serializer)
+            return grpc.stream_unary_rpc_method_handler(
+                self._unary(handler.stream_unary, policy, name), handler.request_deserializer, handler.response_serializer
+            )
+        return grpc.stream_stream_rpc_method_handler(
+            self._streaming(handler.stream_stream, policy, name), handler.request_deserializer, handler.response_serializer
+        )
 
     async def _admit(self, context: grpc.aio.ServicerContext, policy: options_pb2.MethodPolicy, name: str) -> tuple[Caller, Any]:
         metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}

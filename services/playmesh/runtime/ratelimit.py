@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from playmesh.runtime.errors import ResourceExhausted
 
-__all__ = ["RateLimiter", "Budget"]
+__all__ = ["Budget", "RateLimiter"]
 
 # KEYS: bucket keys. ARGV[1]: now (ms); then capacity and refill per ms for each key.
 # Returns 0 when allowed, else the milliseconds until every bucket has a token again.

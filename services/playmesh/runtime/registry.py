@@ -10,7 +10,9 @@ from typing import Any
 
 from playmesh.runtime.settings import Settings
 
-__all__ = ["ServiceSpec", "SERVICES", "service"]
+__all__ = ["SERVICES", "WORKER_PORT_STRIDE", "ServiceSpec", "service"]
+
+WORKER_PORT_STRIDE = 10  # worker k of service n listens on port_base + n + 10k
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -21,13 +23,18 @@ class ServiceSpec:
     grpc_module: str  # generated *_pb2_grpc module
     factory: str  # "module:function" building the servicer from a Runtime
 
-    def port(self, settings: Settings) -> int:
-        return settings.port_base + self.index
+    def port(self, settings: Settings, worker: int = 0) -> int:
+        """Each worker process has its own port, so the gateway balances requests across processes
+        (with one shared SO_REUSEPORT port, Envoy's few HTTP/2 connections may all land on one)."""
+        return settings.port_base + self.index + WORKER_PORT_STRIDE * worker
+
+    def ports(self, settings: Settings) -> list[int]:
+        return [self.port(settings, worker) for worker in range(settings.service_processes)]
 
     def metrics_port(self, settings: Settings, worker: int = 0) -> int:
         if not settings.metrics_port_base:
             return 0
-        return settings.metrics_port_base + self.index + 10 * worker
+        return settings.metrics_port_base + self.index + WORKER_PORT_STRIDE * worker
 
     @property
     def short_name(self) -> str:

@@ -34,7 +34,9 @@ class Service:
         self.background = background or []
 
 
-async def create_server(spec: ServiceSpec, runtime: Runtime, *, port: int | None = None) -> tuple[grpc.aio.Server, int, Service, health.aio.HealthServicer]:
+async def create_server(
+    spec: ServiceSpec, runtime: Runtime, *, port: int | None = None, worker: int = 0
+) -> tuple[grpc.aio.Server, int, Service, health.aio.HealthServicer]:
     """Builds and binds the server (``port=0`` picks a free one, for tests); returns it with its port."""
     settings = runtime.settings
     add, factory = spec.load()
@@ -44,7 +46,7 @@ async def create_server(spec: ServiceSpec, runtime: Runtime, *, port: int | None
     server = grpc.aio.server(
         interceptors=[Pipeline(service=spec.name, full_name=spec.full_name, authenticator=runtime.authenticator, limiter=runtime.limiter, settings=settings)],
         options=[
-            ("grpc.so_reuseport", 1),
+            ("grpc.so_reuseport", 0),  # one process per port: a stale process must not share it
             ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
             ("grpc.keepalive_permit_without_calls", 1),
@@ -55,7 +57,7 @@ async def create_server(spec: ServiceSpec, runtime: Runtime, *, port: int | None
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((spec.full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    bound = server.add_insecure_port(f"{settings.host}:{spec.port(settings) if port is None else port}")
+    bound = server.add_insecure_port(f"{settings.host}:{spec.port(settings, worker) if port is None else port}")
     if bound == 0:
         raise RuntimeError(f"{spec.name}: could not bind port {port}")
     return server, bound, service, health_servicer
@@ -65,7 +67,7 @@ async def serve(spec: ServiceSpec, settings: Settings, *, worker: int = 0) -> No
     """Runs one service process until SIGTERM/SIGINT."""
     configure_logging(settings.log_level, settings.log_format, service=spec.name)
     runtime = await Runtime.start(settings)
-    server, port, service, health_servicer = await create_server(spec, runtime)
+    server, port, service, health_servicer = await create_server(spec, runtime, worker=worker)
     metrics_port = spec.metrics_port(settings, worker)
     if metrics_port:
         start_http_server(metrics_port, addr=settings.host)

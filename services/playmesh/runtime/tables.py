@@ -8,16 +8,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 __all__ = [
-    "metadata",
-    "developers",
-    "studios",
-    "studio_members",
-    "api_keys",
-    "signing_keys",
-    "games",
-    "players",
-    "player_identities",
     "TENANT",
+    "api_keys",
+    "developers",
+    "games",
+    "metadata",
+    "player_identities",
+    "players",
+    "signing_keys",
+    "studio_members",
+    "studios",
     "tenant_schema",
 ]
 

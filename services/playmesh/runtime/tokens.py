@@ -28,7 +28,7 @@ from playmesh.runtime.db import Database
 from playmesh.runtime.errors import Unauthenticated
 from playmesh.runtime.tables import signing_keys
 
-__all__ = ["KeyRing", "ISSUER", "AUD_PLAYER", "AUD_DEVELOPER", "AUD_SERVER"]
+__all__ = ["AUD_DEVELOPER", "AUD_PLAYER", "AUD_SERVER", "ISSUER", "KeyRing"]
 
 ISSUER = "playmesh"
 AUD_PLAYER = "playmesh:player"
@@ -68,11 +68,7 @@ class KeyRing:
     async def load(self) -> None:
         cutoff = dt.datetime.now(dt.UTC) - self._retire
         async with self._db.begin() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(signing_keys).where(sa.or_(signing_keys.c.retire_time.is_(None), signing_keys.c.retire_time > cutoff))
-                )
-            ).all()
+            rows = (await conn.execute(sa.select(signing_keys).where(sa.or_(signing_keys.c.retire_time.is_(None), signing_keys.c.retire_time > cutoff)))).all()
         keys: dict[str, _Key] = {}
         for row in rows:
             raw = self._aead.decrypt(row.private_key[:12], row.private_key[12:], row.kid.encode())
@@ -91,12 +87,8 @@ class KeyRing:
         kid = uuid.uuid4().hex[:16]
         nonce = os.urandom(12)
         async with self._db.begin() as conn:
-            await conn.execute(
-                sa.update(signing_keys).where(signing_keys.c.retire_time.is_(None)).values(retire_time=sa.func.now())
-            )
-            await conn.execute(
-                sa.insert(signing_keys).values(kid=kid, private_key=nonce + self._aead.encrypt(nonce, raw, kid.encode()), public_x=public_x)
-            )
+            await conn.execute(sa.update(signing_keys).where(signing_keys.c.retire_time.is_(None)).values(retire_time=sa.func.now()))
+            await conn.execute(sa.insert(signing_keys).values(kid=kid, private_key=nonce + self._aead.encrypt(nonce, raw, kid.encode()), public_x=public_x))
         await self.load()
         return kid
 
@@ -121,7 +113,11 @@ class KeyRing:
             raise Unauthenticated("the bearer token was signed by an unknown key", reason="TOKEN_INVALID")
         try:
             return jwt.decode(
-                token, key.public, algorithms=["EdDSA"], audience=audience, issuer=ISSUER,
+                token,
+                key.public,
+                algorithms=["EdDSA"],
+                audience=audience,
+                issuer=ISSUER,
                 options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             )
         except jwt.ExpiredSignatureError:

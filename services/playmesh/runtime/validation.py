@@ -13,7 +13,7 @@ from typing import Any
 
 from playmesh.runtime.errors import FieldViolation, InvalidArgument
 
-__all__ = ["Validator", "PageRequest", "encode_page_token", "NAME_PATTERN", "EMAIL_PATTERN"]
+__all__ = ["EMAIL_PATTERN", "NAME_PATTERN", "PageRequest", "Validator", "encode_page_token"]
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is checked by mail, not regex.

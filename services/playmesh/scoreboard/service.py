@@ -2,8 +2,8 @@
 contract, and answers every RPC with UNIMPLEMENTED (the generated base servicer raises
 NotImplementedError, which the pipeline maps). No fake data."""
 
-from playmesh.scoreboard.v1 import scoreboard_service_pb2_grpc
 from playmesh.runtime.context import Runtime
+from playmesh.scoreboard.v1 import scoreboard_service_pb2_grpc
 
 
 def build(runtime: Runtime) -> scoreboard_service_pb2_grpc.ScoreboardServiceServicer:

@@ -2,8 +2,8 @@
 contract, and answers every RPC with UNIMPLEMENTED (the generated base servicer raises
 NotImplementedError, which the pipeline maps). No fake data."""
 
-from playmesh.session.v1 import session_service_pb2_grpc
 from playmesh.runtime.context import Runtime
+from playmesh.session.v1 import session_service_pb2_grpc
 
 
 def build(runtime: Runtime) -> session_service_pb2_grpc.SessionServiceServicer:

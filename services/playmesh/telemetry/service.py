@@ -2,8 +2,8 @@
 contract, and answers every RPC with UNIMPLEMENTED (the generated base servicer raises
 NotImplementedError, which the pipeline maps). No fake data."""
 
-from playmesh.telemetry.v1 import telemetry_service_pb2_grpc
 from playmesh.runtime.context import Runtime
+from playmesh.telemetry.v1 import telemetry_service_pb2_grpc
 
 
 def build(runtime: Runtime) -> telemetry_service_pb2_grpc.TelemetryServiceServicer:

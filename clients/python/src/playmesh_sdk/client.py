@@ -23,10 +23,10 @@ _REFRESH_MARGIN = dt.timedelta(seconds=60)
 class PlaymeshClient:
     """Example::
 
-        async with PlaymeshClient("127.0.0.1", 8080, api_key=KEY) as client:
-            player = await client.authenticate_device("my-device-id-123")
-            core_stub = await client.core()
-            account = await core_stub.get_account(core.GetAccountRequest())
+    async with PlaymeshClient("127.0.0.1", 8080, api_key=KEY) as client:
+        player = await client.authenticate_device("my-device-id-123")
+        core_stub = await client.core()
+        account = await core_stub.get_account(core.GetAccountRequest())
     """
 
     def __init__(self, host: str, port: int, *, api_key: str) -> None:
@@ -78,9 +78,9 @@ class PlaymeshClient:
         self.tokens = None
 
     async def _fresh_metadata(self) -> dict[str, str]:
-        if self.tokens is not None and self.tokens.access_expire_time is not None:
-            if self.tokens.access_expire_time - dt.datetime.now(dt.UTC) < _REFRESH_MARGIN:
-                await self.refresh()
+        expires = self.tokens.access_expire_time if self.tokens is not None else None
+        if expires is not None and expires - dt.datetime.now(dt.UTC) < _REFRESH_MARGIN:
+            await self.refresh()
         return self.metadata()
 
     async def core(self) -> core.CoreServiceStub:

@@ -1,0 +1,171 @@
+"""Benchmark: player device auth and token refresh through Envoy (native gRPC) on 127.0.0.1.
+
+Starts its own platform (embedded PostgreSQL and Redis unless URLs are set), creates a game and API
+key, signs 2,000 devices up (warm-up), then drives, for a fixed time each:
+  - AuthenticateDevice for existing devices (a sign-in: API key check, rate limit, one UPDATE … RETURNING,
+    a refresh-token family in Redis, one Ed25519-signed JWT);
+  - RefreshToken chains (one Lua script in Redis, one JWT).
+Load comes from separate processes (asyncio + grpc.aio), each with a fixed number of calls in flight.
+Prints progress on stderr and, as the last stdout line, one JSON object.
+
+    make bench-auth                         # defaults
+    python bench/auth.py --seconds 30 --workers 2 --concurrency 32 --core-processes 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import pathlib
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+
+import grpc
+from playmesh.core.v1 import core_service_pb2 as pb
+from playmesh.core.v1 import core_service_pb2_grpc
+from playmesh.launcher.child import PlatformProcess
+
+DEVICES = 2000
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _auth_worker(gateway: str, key: str, devices: list[str], seconds: float, concurrency: int, mode: str) -> tuple[int, int, list[float]]:
+    async with grpc.aio.insecure_channel(gateway) as channel:
+        stub = core_service_pb2_grpc.CoreServiceStub(channel)
+        md = (("x-api-key", key),)
+        latencies: list[float] = []
+        errors = 0
+        deadline = time.perf_counter() + seconds
+        rng = random.Random(os.getpid())
+
+        async def device_loop() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    await stub.AuthenticateDevice(pb.AuthenticateDeviceRequest(device_id=rng.choice(devices)), metadata=md, timeout=10)
+                    latencies.append(time.perf_counter() - started)
+                except grpc.aio.AioRpcError:
+                    errors += 1
+
+        async def refresh_loop() -> None:
+            nonlocal errors
+            reply = await stub.AuthenticateDevice(pb.AuthenticateDeviceRequest(device_id=rng.choice(devices)), metadata=md, timeout=10)
+            token = reply.tokens.refresh_token
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    token = (await stub.RefreshToken(pb.RefreshTokenRequest(refresh_token=token), metadata=md, timeout=10)).tokens.refresh_token
+                    latencies.append(time.perf_counter() - started)
+                except grpc.aio.AioRpcError:
+                    errors += 1
+                    token = (
+                        await stub.AuthenticateDevice(pb.AuthenticateDeviceRequest(device_id=rng.choice(devices)), metadata=md, timeout=10)
+                    ).tokens.refresh_token
+
+        loop = device_loop if mode == "device" else refresh_loop
+        await asyncio.gather(*(loop() for _ in range(concurrency)))
+        return len(latencies), errors, latencies
+
+
+def _worker_main(args: tuple[str, str, list[str], float, int, str], out: mp.Queue) -> None:  # type: ignore[type-arg]
+    out.put(asyncio.run(_auth_worker(*args)))
+
+
+def drive(gateway: str, key: str, devices: list[str], seconds: float, workers: int, concurrency: int, mode: str) -> tuple[float, int, list[float]]:
+    out: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    procs = [mp.Process(target=_worker_main, args=((gateway, key, devices, seconds, concurrency, mode), out)) for _ in range(workers)]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=seconds + 60) for _ in procs]
+    for p in procs:
+        p.join(30)
+    elapsed = time.perf_counter() - started
+    count = sum(r[0] for r in results)
+    errors = sum(r[1] for r in results)
+    latencies = [lat for r in results for lat in r[2]]
+    return count / min(elapsed, seconds + 0.5), errors, latencies
+
+
+def setup(gateway: str) -> tuple[str, list[str]]:
+    with grpc.insecure_channel(gateway) as channel:
+        stub = core_service_pb2_grpc.CoreServiceStub(channel)
+        dev = stub.RegisterDeveloper(
+            pb.RegisterDeveloperRequest(email=f"bench-{uuid.uuid4().hex[:8]}@example.com", password="benchmark password", display_name="bench")
+        )
+        md = (("authorization", f"Bearer {dev.tokens.access_token}"),)
+        studio = stub.CreateStudio(pb.CreateStudioRequest(display_name="bench"), metadata=md).studio
+        game = stub.CreateGame(pb.CreateGameRequest(studio_id=studio.id, display_name="bench"), metadata=md).game
+        key = stub.CreateApiKey(pb.CreateApiKeyRequest(studio_id=studio.id, game_id=game.id, display_name="bench"), metadata=md).secret
+    return key, [f"bench-device-{i:06d}-{uuid.uuid4().hex[:6]}" for i in range(DEVICES)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per phase (bounded)")
+    parser.add_argument("--workers", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--concurrency", type=int, default=12, help="calls in flight per load process")
+    parser.add_argument("--core-processes", type=int, default=2, help="processes per service (SO_REUSEPORT)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="playmesh-bench-") as tmp:
+        platform = PlatformProcess(
+            pathlib.Path(tmp),
+            extra_env={"PLAYMESH_SERVICE_PROCESSES": str(args.core_processes), "PLAYMESH_LOG_LEVEL": "warning"},
+        )
+        say(f"starting platform ({args.core_processes} process(es) per service) …")
+        platform.start()
+        try:
+            key, devices = setup(platform.gateway)
+            say(f"warm-up: signing up {len(devices)} devices …")
+            with grpc.insecure_channel(platform.gateway) as channel:
+                stub = core_service_pb2_grpc.CoreServiceStub(channel)
+                for device in devices:
+                    stub.AuthenticateDevice(pb.AuthenticateDeviceRequest(device_id=device, create=True), metadata=(("x-api-key", key),))
+            say(f"device auth: {args.seconds:.0f} s, {args.workers}x{args.concurrency} in flight …")
+            auth_rps, auth_errors, auth_lat = drive(platform.gateway, key, devices, args.seconds, args.workers, args.concurrency, "device")
+            say(f"  {auth_rps:.0f}/s, p50 {percentile(auth_lat, 0.5) * 1000:.1f} ms, p99 {percentile(auth_lat, 0.99) * 1000:.1f} ms, errors {auth_errors}")
+            say(f"refresh: {args.seconds:.0f} s …")
+            ref_rps, ref_errors, ref_lat = drive(platform.gateway, key, devices, args.seconds, args.workers, args.concurrency, "refresh")
+            say(f"  {ref_rps:.0f}/s, p99 {percentile(ref_lat, 0.99) * 1000:.1f} ms, errors {ref_errors}")
+        finally:
+            platform.stop()
+
+    result = {
+        "device_auth_rps": round(auth_rps, 1),
+        "device_auth_p50_ms": round(percentile(auth_lat, 0.5) * 1000, 2),
+        "device_auth_p99_ms": round(percentile(auth_lat, 0.99) * 1000, 2),
+        "refresh_rps": round(ref_rps, 1),
+        "refresh_p99_ms": round(percentile(ref_lat, 0.99) * 1000, 2),
+        "device_auth_errors": auth_errors,
+        "refresh_errors": ref_errors,
+        "refresh_p50_ms": round(statistics.median(ref_lat) * 1000, 2) if ref_lat else None,
+        "seconds_per_phase": args.seconds,
+        "load_processes": args.workers,
+        "in_flight": args.workers * args.concurrency,
+        "processes_per_service": args.core_processes,
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
