@@ -155,6 +155,29 @@ def render_gateway(output: pathlib.Path = typer.Option(None, help="write here in
         console.print_json(json.dumps(envoy.render(settings)))
 
 
+@app.command("call")
+def call_rpc(
+    method: str = typer.Argument(..., help="e.g. core.GetAccount or playmesh.core.v1.CoreService/GetAccount"),
+    body: str = typer.Argument("{}", help="the request as JSON"),
+    header: list[str] = typer.Option([], "-H", "--header", help="metadata, e.g. -H x-api-key:pm_…"),
+    web: bool = typer.Option(False, "--web", help="speak gRPC-Web instead of native gRPC"),
+    gateway: str = typer.Option("", help="host:port of the gateway (default: from settings)"),
+) -> None:
+    """Call one RPC through the gateway with a JSON request (a small grpcurl for Playmesh)."""
+    from playmesh.devcall import CallFailed, call
+
+    settings = _settings()
+    headers = dict(h.split(":", 1) for h in header)
+    try:
+        print(call(gateway or f"{settings.host}:{settings.gateway_port}", method, body, {k.strip(): v.strip() for k, v in headers.items()}, web=web))
+    except CallFailed as failed:
+        print(failed.to_json())
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
 @app.command("settings")
 def show_settings() -> None:
     """List every setting with its default."""

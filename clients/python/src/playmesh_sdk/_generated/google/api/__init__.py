@@ -36,9 +36,7 @@ class CustomHttpPattern(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "google.api", "CustomHttpPattern", CustomHttpPattern
-)
+default_message_pool.register_message("google.api", "CustomHttpPattern", CustomHttpPattern)
 
 
 @dataclass(eq=False, repr=False)
@@ -49,18 +47,14 @@ class Http(betterproto2.Message):
     to one or more HTTP REST API methods.
     """
 
-    rules: "list[HttpRule]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    rules: "list[HttpRule]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     A list of HTTP configuration rules that apply to individual API methods.
 
     **NOTE:** All service configuration rules follow "last one wins" order.
     """
 
-    fully_decode_reserved_expansion: "bool" = betterproto2.field(
-        2, betterproto2.TYPE_BOOL
-    )
+    fully_decode_reserved_expansion: "bool" = betterproto2.field(2, betterproto2.TYPE_BOOL)
     """
     When set to true, URL path parameters will be fully URI-decoded except in
     cases of single segment matches in reserved expansion, where "%2F" will be
@@ -355,45 +349,33 @@ class HttpRule(betterproto2.Message):
     details.
     """
 
-    get: "str | None" = betterproto2.field(
-        2, betterproto2.TYPE_STRING, optional=True, group="pattern"
-    )
+    get: "str | None" = betterproto2.field(2, betterproto2.TYPE_STRING, optional=True, group="pattern")
     """
     Maps to HTTP GET. Used for listing and getting information about
     resources.
     """
 
-    put: "str | None" = betterproto2.field(
-        3, betterproto2.TYPE_STRING, optional=True, group="pattern"
-    )
+    put: "str | None" = betterproto2.field(3, betterproto2.TYPE_STRING, optional=True, group="pattern")
     """
     Maps to HTTP PUT. Used for replacing a resource.
     """
 
-    post: "str | None" = betterproto2.field(
-        4, betterproto2.TYPE_STRING, optional=True, group="pattern"
-    )
+    post: "str | None" = betterproto2.field(4, betterproto2.TYPE_STRING, optional=True, group="pattern")
     """
     Maps to HTTP POST. Used for creating a resource or performing an action.
     """
 
-    delete: "str | None" = betterproto2.field(
-        5, betterproto2.TYPE_STRING, optional=True, group="pattern"
-    )
+    delete: "str | None" = betterproto2.field(5, betterproto2.TYPE_STRING, optional=True, group="pattern")
     """
     Maps to HTTP DELETE. Used for deleting a resource.
     """
 
-    patch: "str | None" = betterproto2.field(
-        6, betterproto2.TYPE_STRING, optional=True, group="pattern"
-    )
+    patch: "str | None" = betterproto2.field(6, betterproto2.TYPE_STRING, optional=True, group="pattern")
     """
     Maps to HTTP PATCH. Used for updating a resource.
     """
 
-    custom: "CustomHttpPattern | None" = betterproto2.field(
-        8, betterproto2.TYPE_MESSAGE, optional=True, group="pattern"
-    )
+    custom: "CustomHttpPattern | None" = betterproto2.field(8, betterproto2.TYPE_MESSAGE, optional=True, group="pattern")
     """
     The custom pattern is used for specifying an HTTP method that is not
     included in the `pattern` field, such as HEAD, or "*" to leave the
@@ -421,9 +403,7 @@ class HttpRule(betterproto2.Message):
     message type.
     """
 
-    additional_bindings: "list[HttpRule]" = betterproto2.field(
-        11, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    additional_bindings: "list[HttpRule]" = betterproto2.field(11, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Additional HTTP bindings for the selector. Nested bindings must
     not contain an `additional_bindings` field themselves (that is,

@@ -336,9 +336,7 @@ class AlertRule(betterproto2.Message):
     The metric: "concurrent_players" or "events:<event_type>" (count over the window).
     """
 
-    comparison: "Comparison" = betterproto2.field(
-        3, betterproto2.TYPE_ENUM, default_factory=lambda: Comparison(0)
-    )
+    comparison: "Comparison" = betterproto2.field(3, betterproto2.TYPE_ENUM, default_factory=lambda: Comparison(0))
     """
     How the value compares with the threshold.
     """
@@ -353,9 +351,7 @@ class AlertRule(betterproto2.Message):
     Window the metric is measured over, in seconds (default 60).
     """
 
-    notify_emails: "list[str]" = betterproto2.field(
-        6, betterproto2.TYPE_STRING, repeated=True
-    )
+    notify_emails: "list[str]" = betterproto2.field(6, betterproto2.TYPE_STRING, repeated=True)
     """
     Who is emailed when the rule fires.
     """
@@ -395,29 +391,17 @@ class ApiKey(betterproto2.Message):
     The first characters of the secret, to recognise a key in lists and logs.
     """
 
-    kind: "ApiKeyKind" = betterproto2.field(
-        5, betterproto2.TYPE_ENUM, default_factory=lambda: ApiKeyKind(0)
-    )
+    kind: "ApiKeyKind" = betterproto2.field(5, betterproto2.TYPE_ENUM, default_factory=lambda: ApiKeyKind(0))
     """
     What the key may be used for.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        6,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the key was created.
     """
 
-    revoke_time: "datetime.datetime | None" = betterproto2.field(
-        7,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    revoke_time: "datetime.datetime | None" = betterproto2.field(7, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the key was revoked; unset while the key is active.
     """
@@ -448,9 +432,7 @@ class AuthenticateCustomRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "AuthenticateCustomRequest", AuthenticateCustomRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "AuthenticateCustomRequest", AuthenticateCustomRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -459,16 +441,12 @@ class AuthenticateCustomResponse(betterproto2.Message):
     Response of AuthenticateCustom.
     """
 
-    player: "Player | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    player: "Player | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The player.
     """
 
-    tokens: "TokenPair | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    tokens: "TokenPair | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The player's tokens.
     """
@@ -479,9 +457,7 @@ class AuthenticateCustomResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "AuthenticateCustomResponse", AuthenticateCustomResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "AuthenticateCustomResponse", AuthenticateCustomResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -506,9 +482,7 @@ class AuthenticateDeviceRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "AuthenticateDeviceRequest", AuthenticateDeviceRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "AuthenticateDeviceRequest", AuthenticateDeviceRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -517,16 +491,12 @@ class AuthenticateDeviceResponse(betterproto2.Message):
     Response of AuthenticateDevice.
     """
 
-    player: "Player | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    player: "Player | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The player.
     """
 
-    tokens: "TokenPair | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    tokens: "TokenPair | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The player's tokens.
     """
@@ -537,9 +507,7 @@ class AuthenticateDeviceResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "AuthenticateDeviceResponse", AuthenticateDeviceResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "AuthenticateDeviceResponse", AuthenticateDeviceResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -569,9 +537,7 @@ class AuthenticateEmailRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "AuthenticateEmailRequest", AuthenticateEmailRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "AuthenticateEmailRequest", AuthenticateEmailRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -580,16 +546,12 @@ class AuthenticateEmailResponse(betterproto2.Message):
     Response of AuthenticateEmail.
     """
 
-    player: "Player | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    player: "Player | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The player.
     """
 
-    tokens: "TokenPair | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    tokens: "TokenPair | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The player's tokens.
     """
@@ -600,9 +562,7 @@ class AuthenticateEmailResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "AuthenticateEmailResponse", AuthenticateEmailResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "AuthenticateEmailResponse", AuthenticateEmailResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -626,9 +586,7 @@ class CreateApiKeyRequest(betterproto2.Message):
     Name of the key, 1 to 100 characters.
     """
 
-    kind: "ApiKeyKind" = betterproto2.field(
-        4, betterproto2.TYPE_ENUM, default_factory=lambda: ApiKeyKind(0)
-    )
+    kind: "ApiKeyKind" = betterproto2.field(4, betterproto2.TYPE_ENUM, default_factory=lambda: ApiKeyKind(0))
     """
     What the key may be used for (default client).
     """
@@ -639,9 +597,7 @@ class CreateApiKeyRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "CreateApiKeyRequest", CreateApiKeyRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "CreateApiKeyRequest", CreateApiKeyRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -650,9 +606,7 @@ class CreateApiKeyResponse(betterproto2.Message):
     Response of CreateApiKey.
     """
 
-    api_key: "ApiKey | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    api_key: "ApiKey | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The key's metadata.
     """
@@ -663,9 +617,7 @@ class CreateApiKeyResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "CreateApiKeyResponse", CreateApiKeyResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "CreateApiKeyResponse", CreateApiKeyResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -684,9 +636,7 @@ class CreateGameRequest(betterproto2.Message):
     Name shown in the portal, 1 to 100 characters.
     """
 
-    config: "GameConfig | None" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    config: "GameConfig | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True)
     """
     Initial configuration; validated in full.
     """
@@ -697,9 +647,7 @@ class CreateGameRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "CreateGameRequest", CreateGameRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "CreateGameRequest", CreateGameRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -708,17 +656,13 @@ class CreateGameResponse(betterproto2.Message):
     Response of CreateGame.
     """
 
-    game: "Game | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    game: "Game | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The new game.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "CreateGameResponse", CreateGameResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "CreateGameResponse", CreateGameResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -738,9 +682,7 @@ class CreateStudioRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "CreateStudioRequest", CreateStudioRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "CreateStudioRequest", CreateStudioRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -749,17 +691,13 @@ class CreateStudioResponse(betterproto2.Message):
     Response of CreateStudio.
     """
 
-    studio: "Studio | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    studio: "Studio | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The new studio.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "CreateStudioResponse", CreateStudioResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "CreateStudioResponse", CreateStudioResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -783,12 +721,7 @@ class Developer(betterproto2.Message):
     Name shown in the portal.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the account was registered.
     """
@@ -818,29 +751,17 @@ class Game(betterproto2.Message):
     Name shown in the portal, 1 to 100 characters.
     """
 
-    config: "GameConfig | None" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    config: "GameConfig | None" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The game's configuration: modes, regions, ratings, actions, leaderboards, alerts.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        5,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the game was created.
     """
 
-    update_time: "datetime.datetime | None" = betterproto2.field(
-        6,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    update_time: "datetime.datetime | None" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the game was last changed.
     """
@@ -860,44 +781,32 @@ class GameConfig(betterproto2.Message):
     Everything a studio configures about one game.
     """
 
-    modes: "list[GameMode]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    modes: "list[GameMode]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Game modes players queue for; names are unique within the game.
     """
 
-    regions: "list[Region]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    regions: "list[Region]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Regions the game's servers run in; names are unique within the game.
     """
 
-    rating: "RatingSettings | None" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    rating: "RatingSettings | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True)
     """
     How player ratings start and move.
     """
 
-    actions: "list[ActionPoints]" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    actions: "list[ActionPoints]" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Points per action for server-authoritative scoring; action names are unique.
     """
 
-    leaderboards: "list[LeaderboardSettings]" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    leaderboards: "list[LeaderboardSettings]" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The game's leaderboards.
     """
 
-    alert_rules: "list[AlertRule]" = betterproto2.field(
-        6, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    alert_rules: "list[AlertRule]" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Alert rules evaluated by the telemetry service.
     """
@@ -927,9 +836,7 @@ class GameMode(betterproto2.Message):
     Teams per match, 1 to 16 (1 = free-for-all groups or co-op).
     """
 
-    matchmaking: "MatchmakingRules | None" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    matchmaking: "MatchmakingRules | None" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, optional=True)
     """
     Matchmaking rules of this mode; unset fields take the documented defaults.
     """
@@ -947,9 +854,7 @@ class GetAccountRequest(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetAccountRequest", GetAccountRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "GetAccountRequest", GetAccountRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -958,17 +863,13 @@ class GetAccountResponse(betterproto2.Message):
     Response of GetAccount.
     """
 
-    player: "Player | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    player: "Player | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The signed-in player's account.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetAccountResponse", GetAccountResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "GetAccountResponse", GetAccountResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -980,9 +881,7 @@ class GetDeveloperRequest(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetDeveloperRequest", GetDeveloperRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "GetDeveloperRequest", GetDeveloperRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -991,17 +890,13 @@ class GetDeveloperResponse(betterproto2.Message):
     Response of GetDeveloper.
     """
 
-    developer: "Developer | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    developer: "Developer | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The signed-in developer.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetDeveloperResponse", GetDeveloperResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "GetDeveloperResponse", GetDeveloperResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1013,9 +908,7 @@ class GetGameConfigRequest(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetGameConfigRequest", GetGameConfigRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "GetGameConfigRequest", GetGameConfigRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1029,17 +922,13 @@ class GetGameConfigResponse(betterproto2.Message):
     The game's id.
     """
 
-    config: "GameConfig | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    config: "GameConfig | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The game's configuration.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetGameConfigResponse", GetGameConfigResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "GetGameConfigResponse", GetGameConfigResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1059,9 +948,7 @@ class GetGameRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetGameRequest", GetGameRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "GetGameRequest", GetGameRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1070,17 +957,13 @@ class GetGameResponse(betterproto2.Message):
     Response of GetGame.
     """
 
-    game: "Game | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    game: "Game | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The game.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetGameResponse", GetGameResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "GetGameResponse", GetGameResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1092,9 +975,7 @@ class GetJwksRequest(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetJwksRequest", GetJwksRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "GetJwksRequest", GetJwksRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1109,9 +990,7 @@ class GetJwksResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetJwksResponse", GetJwksResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "GetJwksResponse", GetJwksResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1136,9 +1015,7 @@ class GetPlayerRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetPlayerRequest", GetPlayerRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "GetPlayerRequest", GetPlayerRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1147,27 +1024,20 @@ class GetPlayerResponse(betterproto2.Message):
     Response of GetPlayer.
     """
 
-    player: "Player | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    player: "Player | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The player.
     """
 
     last_login_time: "datetime.datetime | None" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
+        2, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True
     )
     """
     When the player last signed in.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetPlayerResponse", GetPlayerResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "GetPlayerResponse", GetPlayerResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1182,9 +1052,7 @@ class GetStudioRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetStudioRequest", GetStudioRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "GetStudioRequest", GetStudioRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1193,17 +1061,13 @@ class GetStudioResponse(betterproto2.Message):
     Response of GetStudio.
     """
 
-    studio: "Studio | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    studio: "Studio | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The studio.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "GetStudioResponse", GetStudioResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "GetStudioResponse", GetStudioResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1262,23 +1126,17 @@ class LeaderboardSettings(betterproto2.Message):
     Name shown to players.
     """
 
-    sort_order: "SortOrder" = betterproto2.field(
-        3, betterproto2.TYPE_ENUM, default_factory=lambda: SortOrder(0)
-    )
+    sort_order: "SortOrder" = betterproto2.field(3, betterproto2.TYPE_ENUM, default_factory=lambda: SortOrder(0))
     """
     Ranking order.
     """
 
-    operator: "ScoreOperator" = betterproto2.field(
-        4, betterproto2.TYPE_ENUM, default_factory=lambda: ScoreOperator(0)
-    )
+    operator: "ScoreOperator" = betterproto2.field(4, betterproto2.TYPE_ENUM, default_factory=lambda: ScoreOperator(0))
     """
     How scores combine.
     """
 
-    reset_schedule: "ResetSchedule | None" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    reset_schedule: "ResetSchedule | None" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, optional=True)
     """
     Season schedule.
     """
@@ -1289,9 +1147,7 @@ class LeaderboardSettings(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "LeaderboardSettings", LeaderboardSettings
-)
+default_message_pool.register_message("playmesh.core.v1", "LeaderboardSettings", LeaderboardSettings)
 
 
 @dataclass(eq=False, repr=False)
@@ -1321,9 +1177,7 @@ class ListApiKeysRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "ListApiKeysRequest", ListApiKeysRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "ListApiKeysRequest", ListApiKeysRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1332,9 +1186,7 @@ class ListApiKeysResponse(betterproto2.Message):
     Response of ListApiKeys.
     """
 
-    api_keys: "list[ApiKey]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    api_keys: "list[ApiKey]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The keys of this page.
     """
@@ -1345,9 +1197,7 @@ class ListApiKeysResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "ListApiKeysResponse", ListApiKeysResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "ListApiKeysResponse", ListApiKeysResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1372,9 +1222,7 @@ class ListGamesRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "ListGamesRequest", ListGamesRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "ListGamesRequest", ListGamesRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1383,9 +1231,7 @@ class ListGamesResponse(betterproto2.Message):
     Response of ListGames.
     """
 
-    games: "list[Game]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    games: "list[Game]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The games of this page.
     """
@@ -1396,9 +1242,7 @@ class ListGamesResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "ListGamesResponse", ListGamesResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "ListGamesResponse", ListGamesResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1428,9 +1272,7 @@ class ListPlayersRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "ListPlayersRequest", ListPlayersRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "ListPlayersRequest", ListPlayersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1439,9 +1281,7 @@ class ListPlayersResponse(betterproto2.Message):
     Response of ListPlayers.
     """
 
-    players: "list[Player]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    players: "list[Player]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The players of this page.
     """
@@ -1452,9 +1292,7 @@ class ListPlayersResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "ListPlayersResponse", ListPlayersResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "ListPlayersResponse", ListPlayersResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1474,9 +1312,7 @@ class ListStudiosRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "ListStudiosRequest", ListStudiosRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "ListStudiosRequest", ListStudiosRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1485,9 +1321,7 @@ class ListStudiosResponse(betterproto2.Message):
     Response of ListStudios.
     """
 
-    studios: "list[Studio]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    studios: "list[Studio]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The studios of this page.
     """
@@ -1498,9 +1332,7 @@ class ListStudiosResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "ListStudiosResponse", ListStudiosResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "ListStudiosResponse", ListStudiosResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1520,9 +1352,7 @@ class LoginDeveloperRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "LoginDeveloperRequest", LoginDeveloperRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "LoginDeveloperRequest", LoginDeveloperRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1531,24 +1361,18 @@ class LoginDeveloperResponse(betterproto2.Message):
     Response of LoginDeveloper.
     """
 
-    developer: "Developer | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    developer: "Developer | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The account.
     """
 
-    tokens: "TokenPair | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    tokens: "TokenPair | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The developer token (access token only).
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "LoginDeveloperResponse", LoginDeveloperResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "LoginDeveloperResponse", LoginDeveloperResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1563,9 +1387,7 @@ class LogoutRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "LogoutRequest", LogoutRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "LogoutRequest", LogoutRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1577,9 +1399,7 @@ class LogoutResponse(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "LogoutResponse", LogoutResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "LogoutResponse", LogoutResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1624,9 +1444,7 @@ class MatchmakingRules(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "MatchmakingRules", MatchmakingRules
-)
+default_message_pool.register_message("playmesh.core.v1", "MatchmakingRules", MatchmakingRules)
 
 
 @dataclass(eq=False, repr=False)
@@ -1655,29 +1473,17 @@ class Player(betterproto2.Message):
     Email if the player linked one, else empty.
     """
 
-    ratings: "list[Rating]" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    ratings: "list[Rating]" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Ratings per game mode; empty until the player's first rated match.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        6,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the account was created.
     """
 
-    update_time: "datetime.datetime | None" = betterproto2.field(
-        7,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    update_time: "datetime.datetime | None" = betterproto2.field(7, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the account was last changed.
     """
@@ -1748,9 +1554,7 @@ class RatingSettings(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "RatingSettings", RatingSettings
-)
+default_message_pool.register_message("playmesh.core.v1", "RatingSettings", RatingSettings)
 
 
 @dataclass(eq=False, repr=False)
@@ -1765,9 +1569,7 @@ class RefreshTokenRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "RefreshTokenRequest", RefreshTokenRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "RefreshTokenRequest", RefreshTokenRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1776,17 +1578,13 @@ class RefreshTokenResponse(betterproto2.Message):
     Response of RefreshToken.
     """
 
-    tokens: "TokenPair | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    tokens: "TokenPair | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     A new token pair; the presented refresh token is now spent.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "RefreshTokenResponse", RefreshTokenResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "RefreshTokenResponse", RefreshTokenResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1836,9 +1634,7 @@ class RegisterDeveloperRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "RegisterDeveloperRequest", RegisterDeveloperRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "RegisterDeveloperRequest", RegisterDeveloperRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1847,24 +1643,18 @@ class RegisterDeveloperResponse(betterproto2.Message):
     Response of RegisterDeveloper.
     """
 
-    developer: "Developer | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    developer: "Developer | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The new account.
     """
 
-    tokens: "TokenPair | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    tokens: "TokenPair | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
     """
     A developer token, so the portal is signed in at once.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "RegisterDeveloperResponse", RegisterDeveloperResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "RegisterDeveloperResponse", RegisterDeveloperResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1873,9 +1663,7 @@ class ResetSchedule(betterproto2.Message):
     When a leaderboard starts a new season.
     """
 
-    period: "ResetSchedulePeriod" = betterproto2.field(
-        1, betterproto2.TYPE_ENUM, default_factory=lambda: ResetSchedulePeriod(0)
-    )
+    period: "ResetSchedulePeriod" = betterproto2.field(1, betterproto2.TYPE_ENUM, default_factory=lambda: ResetSchedulePeriod(0))
     """
     The period.
     """
@@ -1896,9 +1684,7 @@ class ResetSchedule(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "ResetSchedule", ResetSchedule
-)
+default_message_pool.register_message("playmesh.core.v1", "ResetSchedule", ResetSchedule)
 
 
 @dataclass(eq=False, repr=False)
@@ -1923,9 +1709,7 @@ class RevokeApiKeyRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "RevokeApiKeyRequest", RevokeApiKeyRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "RevokeApiKeyRequest", RevokeApiKeyRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -1934,17 +1718,13 @@ class RevokeApiKeyResponse(betterproto2.Message):
     Response of RevokeApiKey.
     """
 
-    api_key: "ApiKey | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    api_key: "ApiKey | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The key, with its revoke time.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "RevokeApiKeyResponse", RevokeApiKeyResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "RevokeApiKeyResponse", RevokeApiKeyResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1968,12 +1748,7 @@ class Studio(betterproto2.Message):
     The developer who created the studio; the studio's owner.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the studio was created.
     """
@@ -1994,10 +1769,7 @@ class TokenPair(betterproto2.Message):
     """
 
     access_expire_time: "datetime.datetime | None" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
+        2, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True
     )
     """
     When the access token expires.
@@ -2009,10 +1781,7 @@ class TokenPair(betterproto2.Message):
     """
 
     refresh_expire_time: "datetime.datetime | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
+        4, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True
     )
     """
     When the refresh token expires.
@@ -2028,17 +1797,13 @@ class UpdateAccountRequest(betterproto2.Message):
     Request of UpdateAccount. Fields left unset keep their value.
     """
 
-    display_name: "str | None" = betterproto2.field(
-        1, betterproto2.TYPE_STRING, optional=True
-    )
+    display_name: "str | None" = betterproto2.field(1, betterproto2.TYPE_STRING, optional=True)
     """
     New display name, 1 to 64 characters.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "UpdateAccountRequest", UpdateAccountRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "UpdateAccountRequest", UpdateAccountRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2047,17 +1812,13 @@ class UpdateAccountResponse(betterproto2.Message):
     Response of UpdateAccount.
     """
 
-    player: "Player | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    player: "Player | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The account after the change.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "UpdateAccountResponse", UpdateAccountResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "UpdateAccountResponse", UpdateAccountResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -2076,16 +1837,12 @@ class UpdateGameRequest(betterproto2.Message):
     The game's id.
     """
 
-    display_name: "str | None" = betterproto2.field(
-        3, betterproto2.TYPE_STRING, optional=True
-    )
+    display_name: "str | None" = betterproto2.field(3, betterproto2.TYPE_STRING, optional=True)
     """
     New display name.
     """
 
-    config: "GameConfig | None" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    config: "GameConfig | None" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, optional=True)
     """
     New configuration, replacing the old one whole; validated in full.
     """
@@ -2096,9 +1853,7 @@ class UpdateGameRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "UpdateGameRequest", UpdateGameRequest
-)
+default_message_pool.register_message("playmesh.core.v1", "UpdateGameRequest", UpdateGameRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -2107,17 +1862,13 @@ class UpdateGameResponse(betterproto2.Message):
     Response of UpdateGame.
     """
 
-    game: "Game | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    game: "Game | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The game after the update.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.core.v1", "UpdateGameResponse", UpdateGameResponse
-)
+default_message_pool.register_message("playmesh.core.v1", "UpdateGameResponse", UpdateGameResponse)
 
 
 class CoreServiceStub(betterproto2_grpclib.ServiceStub):
@@ -2127,12 +1878,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
     """
 
     async def register_developer(
-        self,
-        message: "RegisterDeveloperRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "RegisterDeveloperRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "RegisterDeveloperResponse":
         """
         Registers a developer account (email + password). Idempotent by `request_id`.
@@ -2148,12 +1894,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def login_developer(
-        self,
-        message: "LoginDeveloperRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "LoginDeveloperRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "LoginDeveloperResponse":
         """
         Signs a developer in and returns a developer JWT.
@@ -2193,12 +1934,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def create_studio(
-        self,
-        message: "CreateStudioRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "CreateStudioRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "CreateStudioResponse":
         """
         Creates a studio owned by the signed-in developer, with its own database schema.
@@ -2214,12 +1950,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_studio(
-        self,
-        message: "GetStudioRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetStudioRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetStudioResponse":
         """
         Returns a studio the developer belongs to; NOT_FOUND for any other.
@@ -2235,12 +1966,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def list_studios(
-        self,
-        message: "ListStudiosRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListStudiosRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListStudiosResponse":
         """
         Lists the studios the developer belongs to, oldest first.
@@ -2256,12 +1982,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def create_game(
-        self,
-        message: "CreateGameRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "CreateGameRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "CreateGameResponse":
         """
         Creates a game in a studio. Idempotent by `request_id`.
@@ -2277,12 +1998,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_game(
-        self,
-        message: "GetGameRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetGameRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetGameResponse":
         """
         Returns a game of a studio.
@@ -2298,12 +2014,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def list_games(
-        self,
-        message: "ListGamesRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListGamesRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListGamesResponse":
         """
         Lists the games of a studio, oldest first.
@@ -2319,12 +2030,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def update_game(
-        self,
-        message: "UpdateGameRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "UpdateGameRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "UpdateGameResponse":
         """
         Replaces a game's display name and/or configuration. With `etag`, refuses a stale update (ABORTED).
@@ -2364,12 +2070,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def create_api_key(
-        self,
-        message: "CreateApiKeyRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "CreateApiKeyRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "CreateApiKeyResponse":
         """
         Creates an API key for a game. The secret is in this response only. Idempotent by `request_id`.
@@ -2385,12 +2086,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def list_api_keys(
-        self,
-        message: "ListApiKeysRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListApiKeysRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListApiKeysResponse":
         """
         Lists a game's API keys (prefix and state, never the secret), newest first.
@@ -2406,12 +2102,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def revoke_api_key(
-        self,
-        message: "RevokeApiKeyRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "RevokeApiKeyRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "RevokeApiKeyResponse":
         """
         Revokes an API key; every instance refuses it within one second. Revoking twice is not an error.
@@ -2448,12 +2139,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def authenticate_email(
-        self,
-        message: "AuthenticateEmailRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "AuthenticateEmailRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "AuthenticateEmailResponse":
         """
         Signs a player in by email and password, creating the account on first use when `create` is set.
@@ -2490,12 +2176,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def refresh_token(
-        self,
-        message: "RefreshTokenRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "RefreshTokenRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "RefreshTokenResponse":
         """
         Exchanges a refresh token for a new token pair. The old refresh token is spent; presenting a spent
@@ -2512,12 +2193,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def logout(
-        self,
-        message: "LogoutRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "LogoutRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "LogoutResponse":
         """
         Ends a sign-in: revokes the refresh token's family. Logging out twice is not an error.
@@ -2581,12 +2257,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def update_account(
-        self,
-        message: "UpdateAccountRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "UpdateAccountRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "UpdateAccountResponse":
         """
         Changes the signed-in player's own account.
@@ -2602,12 +2273,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_player(
-        self,
-        message: "GetPlayerRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetPlayerRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetPlayerResponse":
         """
         Returns a player of a studio's game (developer view).
@@ -2623,12 +2289,7 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def list_players(
-        self,
-        message: "ListPlayersRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListPlayersRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListPlayersResponse":
         """
         Lists the players of a studio's game, oldest first (developer view).

@@ -214,9 +214,7 @@ class CancelMatchmakingRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "CancelMatchmakingRequest", CancelMatchmakingRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "CancelMatchmakingRequest", CancelMatchmakingRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -225,17 +223,13 @@ class CancelMatchmakingResponse(betterproto2.Message):
     Response of CancelMatchmaking.
     """
 
-    party: "Party | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    party: "Party | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The party, OPEN again.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "CancelMatchmakingResponse", CancelMatchmakingResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "CancelMatchmakingResponse", CancelMatchmakingResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -260,9 +254,7 @@ class CreatePartyRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "CreatePartyRequest", CreatePartyRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "CreatePartyRequest", CreatePartyRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -271,17 +263,13 @@ class CreatePartyResponse(betterproto2.Message):
     Response of CreateParty.
     """
 
-    party: "Party | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    party: "Party | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The new party.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "CreatePartyResponse", CreatePartyResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "CreatePartyResponse", CreatePartyResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -296,9 +284,7 @@ class GetPartyRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "GetPartyRequest", GetPartyRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "GetPartyRequest", GetPartyRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -307,17 +293,13 @@ class GetPartyResponse(betterproto2.Message):
     Response of GetParty.
     """
 
-    party: "Party | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    party: "Party | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The party.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "GetPartyResponse", GetPartyResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "GetPartyResponse", GetPartyResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -329,24 +311,18 @@ class JoinPartyRequest(betterproto2.Message):
         - target: Which party to join.
     """
 
-    party_id: "str | None" = betterproto2.field(
-        1, betterproto2.TYPE_STRING, optional=True, group="target"
-    )
+    party_id: "str | None" = betterproto2.field(1, betterproto2.TYPE_STRING, optional=True, group="target")
     """
     The party's id.
     """
 
-    code: "str | None" = betterproto2.field(
-        2, betterproto2.TYPE_STRING, optional=True, group="target"
-    )
+    code: "str | None" = betterproto2.field(2, betterproto2.TYPE_STRING, optional=True, group="target")
     """
     The party's short code.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "JoinPartyRequest", JoinPartyRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "JoinPartyRequest", JoinPartyRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -355,17 +331,13 @@ class JoinPartyResponse(betterproto2.Message):
     Response of JoinParty.
     """
 
-    party: "Party | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    party: "Party | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The party after joining.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "JoinPartyResponse", JoinPartyResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "JoinPartyResponse", JoinPartyResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -385,9 +357,7 @@ class KickMemberRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "KickMemberRequest", KickMemberRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "KickMemberRequest", KickMemberRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -396,17 +366,13 @@ class KickMemberResponse(betterproto2.Message):
     Response of KickMember.
     """
 
-    party: "Party | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    party: "Party | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The party after the kick.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "KickMemberResponse", KickMemberResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "KickMemberResponse", KickMemberResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -421,9 +387,7 @@ class LeavePartyRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "LeavePartyRequest", LeavePartyRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "LeavePartyRequest", LeavePartyRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -435,9 +399,7 @@ class LeavePartyResponse(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "LeavePartyResponse", LeavePartyResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "LeavePartyResponse", LeavePartyResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -466,9 +428,7 @@ class Party(betterproto2.Message):
     The leader, who starts matchmaking and may kick.
     """
 
-    members: "list[PartyMember]" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    members: "list[PartyMember]" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The members, in join order.
     """
@@ -478,9 +438,7 @@ class Party(betterproto2.Message):
     Maximum members, 2 to 16.
     """
 
-    state: "PartyState" = betterproto2.field(
-        7, betterproto2.TYPE_ENUM, default_factory=lambda: PartyState(0)
-    )
+    state: "PartyState" = betterproto2.field(7, betterproto2.TYPE_ENUM, default_factory=lambda: PartyState(0))
     """
     Current state.
     """
@@ -495,12 +453,7 @@ class Party(betterproto2.Message):
     Whether players may join by code without an invite.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        10,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(10, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the party was created.
     """
@@ -530,12 +483,7 @@ class PartyMember(betterproto2.Message):
     Whether the member answered the ready check.
     """
 
-    join_time: "datetime.datetime | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    join_time: "datetime.datetime | None" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the member joined.
     """
@@ -561,9 +509,7 @@ class PromoteMemberRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "PromoteMemberRequest", PromoteMemberRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "PromoteMemberRequest", PromoteMemberRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -572,17 +518,13 @@ class PromoteMemberResponse(betterproto2.Message):
     Response of PromoteMember.
     """
 
-    party: "Party | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    party: "Party | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The party after the change.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "PromoteMemberResponse", PromoteMemberResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "PromoteMemberResponse", PromoteMemberResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -602,9 +544,7 @@ class SetReadyRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "SetReadyRequest", SetReadyRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "SetReadyRequest", SetReadyRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -613,17 +553,13 @@ class SetReadyResponse(betterproto2.Message):
     Response of SetReady.
     """
 
-    party: "Party | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    party: "Party | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The party after the change.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "SetReadyResponse", SetReadyResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "SetReadyResponse", SetReadyResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -642,17 +578,13 @@ class StartMatchmakingRequest(betterproto2.Message):
     The game mode.
     """
 
-    latencies: "list[__matchmaking__v1__.RegionLatency]" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    latencies: "list[__matchmaking__v1__.RegionLatency]" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The party's latencies per region (worst of the members').
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "StartMatchmakingRequest", StartMatchmakingRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "StartMatchmakingRequest", StartMatchmakingRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -661,24 +593,18 @@ class StartMatchmakingResponse(betterproto2.Message):
     Response of StartMatchmaking.
     """
 
-    party: "Party | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    party: "Party | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The party, now MATCHMAKING.
     """
 
-    ticket: "__matchmaking__v1__.Ticket | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    ticket: "__matchmaking__v1__.Ticket | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The party's ticket.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "StartMatchmakingResponse", StartMatchmakingResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "StartMatchmakingResponse", StartMatchmakingResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -693,9 +619,7 @@ class StartReadyCheckRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "StartReadyCheckRequest", StartReadyCheckRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "StartReadyCheckRequest", StartReadyCheckRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -704,17 +628,13 @@ class StartReadyCheckResponse(betterproto2.Message):
     Response of StartReadyCheck.
     """
 
-    party: "Party | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    party: "Party | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The party with every ready flag cleared.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "StartReadyCheckResponse", StartReadyCheckResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "StartReadyCheckResponse", StartReadyCheckResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -729,9 +649,7 @@ class WatchPartyRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "WatchPartyRequest", WatchPartyRequest
-)
+default_message_pool.register_message("playmesh.lobby.v1", "WatchPartyRequest", WatchPartyRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -740,9 +658,7 @@ class WatchPartyResponse(betterproto2.Message):
     One message of WatchParty.
     """
 
-    kind: "PartyEventKind" = betterproto2.field(
-        1, betterproto2.TYPE_ENUM, default_factory=lambda: PartyEventKind(0)
-    )
+    kind: "PartyEventKind" = betterproto2.field(1, betterproto2.TYPE_ENUM, default_factory=lambda: PartyEventKind(0))
     """
     What happened.
     """
@@ -752,17 +668,13 @@ class WatchPartyResponse(betterproto2.Message):
     The player the event is about, if any.
     """
 
-    party: "Party | None" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    party: "Party | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The party after the event.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.lobby.v1", "WatchPartyResponse", WatchPartyResponse
-)
+default_message_pool.register_message("playmesh.lobby.v1", "WatchPartyResponse", WatchPartyResponse)
 
 
 class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
@@ -771,12 +683,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
     """
 
     async def create_party(
-        self,
-        message: "CreatePartyRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "CreatePartyRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "CreatePartyResponse":
         """
         Creates a party led by the caller. A player is in at most one party. Idempotent by `request_id`.
@@ -792,12 +699,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_party(
-        self,
-        message: "GetPartyRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetPartyRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetPartyResponse":
         """
         Returns a party the caller is a member of.
@@ -813,12 +715,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def join_party(
-        self,
-        message: "JoinPartyRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "JoinPartyRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "JoinPartyResponse":
         """
         Joins a party by id or by code. Joining a party one is in already is not an error.
@@ -834,12 +731,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def leave_party(
-        self,
-        message: "LeavePartyRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "LeavePartyRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "LeavePartyResponse":
         """
         Leaves a party; if the leader leaves, the longest-standing member leads.
@@ -855,12 +747,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def kick_member(
-        self,
-        message: "KickMemberRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "KickMemberRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "KickMemberResponse":
         """
         Removes a member (leader only).
@@ -876,12 +763,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def promote_member(
-        self,
-        message: "PromoteMemberRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "PromoteMemberRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "PromoteMemberResponse":
         """
         Makes another member the leader (leader only).
@@ -897,12 +779,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def start_ready_check(
-        self,
-        message: "StartReadyCheckRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "StartReadyCheckRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "StartReadyCheckResponse":
         """
         Clears every ready flag and asks members to confirm (leader only).
@@ -918,12 +795,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def set_ready(
-        self,
-        message: "SetReadyRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "SetReadyRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "SetReadyResponse":
         """
         Sets the caller's ready flag.
@@ -939,12 +811,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def watch_party(
-        self,
-        message: "WatchPartyRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "WatchPartyRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "AsyncIterator[WatchPartyResponse]":
         """
         Streams party changes: a snapshot at once, then every change.
@@ -961,12 +828,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
             yield response
 
     async def start_matchmaking(
-        self,
-        message: "StartMatchmakingRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "StartMatchmakingRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "StartMatchmakingResponse":
         """
         Queues the whole party (leader only, every member ready). FAILED_PRECONDITION otherwise.
@@ -982,12 +844,7 @@ class LobbyServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def cancel_matchmaking(
-        self,
-        message: "CancelMatchmakingRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "CancelMatchmakingRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "CancelMatchmakingResponse":
         """
         Cancels the party's ticket (leader only).

@@ -124,27 +124,18 @@ class Assignment(betterproto2.Message):
     Address of the game server, "host:port".
     """
 
-    join_tokens: "list[JoinToken]" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    join_tokens: "list[JoinToken]" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Join tokens of the ticket's players.
     """
 
-    assign_time: "datetime.datetime | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    assign_time: "datetime.datetime | None" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the server was allocated.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "Assignment", Assignment
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "Assignment", Assignment)
 
 
 @dataclass(eq=False, repr=False)
@@ -179,11 +170,7 @@ class Backfill(betterproto2.Message):
     """
 
     open_slots: "dict[int, int]" = betterproto2.field(
-        6,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_INT32, betterproto2.TYPE_INT32
-        ),
+        6, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_INT32, betterproto2.TYPE_INT32)
     )
     """
     Open slots per team index.
@@ -194,12 +181,7 @@ class Backfill(betterproto2.Message):
     Mean rating of the players already in the session.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        8,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(8, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the request was created.
     """
@@ -220,9 +202,7 @@ class CancelBackfillRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "CancelBackfillRequest", CancelBackfillRequest
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "CancelBackfillRequest", CancelBackfillRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -234,9 +214,7 @@ class CancelBackfillResponse(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "CancelBackfillResponse", CancelBackfillResponse
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "CancelBackfillResponse", CancelBackfillResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -251,9 +229,7 @@ class CancelTicketRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "CancelTicketRequest", CancelTicketRequest
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "CancelTicketRequest", CancelTicketRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -262,17 +238,13 @@ class CancelTicketResponse(betterproto2.Message):
     Response of CancelTicket.
     """
 
-    ticket: "Ticket | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    ticket: "Ticket | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The ticket, now CANCELLED.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "CancelTicketResponse", CancelTicketResponse
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "CancelTicketResponse", CancelTicketResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -287,11 +259,7 @@ class CreateBackfillRequest(betterproto2.Message):
     """
 
     open_slots: "dict[int, int]" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_INT32, betterproto2.TYPE_INT32
-        ),
+        2, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_INT32, betterproto2.TYPE_INT32)
     )
     """
     Open slots per team index.
@@ -303,9 +271,7 @@ class CreateBackfillRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "CreateBackfillRequest", CreateBackfillRequest
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "CreateBackfillRequest", CreateBackfillRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -314,17 +280,13 @@ class CreateBackfillResponse(betterproto2.Message):
     Response of CreateBackfill.
     """
 
-    backfill: "Backfill | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    backfill: "Backfill | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The backfill request.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "CreateBackfillResponse", CreateBackfillResponse
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "CreateBackfillResponse", CreateBackfillResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -338,9 +300,7 @@ class CreateTicketRequest(betterproto2.Message):
     The game mode.
     """
 
-    latencies: "list[RegionLatency]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    latencies: "list[RegionLatency]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Latencies per region, at least one, regions from the game's configuration.
     """
@@ -356,9 +316,7 @@ class CreateTicketRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "CreateTicketRequest", CreateTicketRequest
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "CreateTicketRequest", CreateTicketRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -367,17 +325,13 @@ class CreateTicketResponse(betterproto2.Message):
     Response of CreateTicket.
     """
 
-    ticket: "Ticket | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    ticket: "Ticket | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The new ticket.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "CreateTicketResponse", CreateTicketResponse
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "CreateTicketResponse", CreateTicketResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -407,9 +361,7 @@ class GetQueueStatsRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "GetQueueStatsRequest", GetQueueStatsRequest
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "GetQueueStatsRequest", GetQueueStatsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -418,17 +370,13 @@ class GetQueueStatsResponse(betterproto2.Message):
     Response of GetQueueStats.
     """
 
-    stats: "list[QueueStats]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    stats: "list[QueueStats]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Figures per mode and region.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "GetQueueStatsResponse", GetQueueStatsResponse
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "GetQueueStatsResponse", GetQueueStatsResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -443,9 +391,7 @@ class GetTicketRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "GetTicketRequest", GetTicketRequest
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "GetTicketRequest", GetTicketRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -454,17 +400,13 @@ class GetTicketResponse(betterproto2.Message):
     Response of GetTicket.
     """
 
-    ticket: "Ticket | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    ticket: "Ticket | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The ticket.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "GetTicketResponse", GetTicketResponse
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "GetTicketResponse", GetTicketResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -513,9 +455,7 @@ class Match(betterproto2.Message):
     The region the match is played in.
     """
 
-    teams: "list[Team]" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    teams: "list[Team]" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The teams, balanced by rating.
     """
@@ -525,19 +465,12 @@ class Match(betterproto2.Message):
     Match quality in [0, 1]; docs/matchmaking.md gives the formula.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        7,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(7, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the match was formed.
     """
 
-    assignment: "Assignment | None" = betterproto2.field(
-        8, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    assignment: "Assignment | None" = betterproto2.field(8, betterproto2.TYPE_MESSAGE, optional=True)
     """
     Server assignment, once allocated.
     """
@@ -573,9 +506,7 @@ class MatchPlayer(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "MatchPlayer", MatchPlayer
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "MatchPlayer", MatchPlayer)
 
 
 @dataclass(eq=False, repr=False)
@@ -615,9 +546,7 @@ class QueueStats(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "QueueStats", QueueStats
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "QueueStats", QueueStats)
 
 
 @dataclass(eq=False, repr=False)
@@ -637,9 +566,7 @@ class RegionLatency(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "RegionLatency", RegionLatency
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "RegionLatency", RegionLatency)
 
 
 @dataclass(eq=False, repr=False)
@@ -658,9 +585,7 @@ class SearchWindow(betterproto2.Message):
     Highest rating the ticket currently accepts.
     """
 
-    eligible_regions: "list[str]" = betterproto2.field(
-        3, betterproto2.TYPE_STRING, repeated=True
-    )
+    eligible_regions: "list[str]" = betterproto2.field(3, betterproto2.TYPE_STRING, repeated=True)
     """
     Regions whose latency is under the current ceiling.
     """
@@ -671,9 +596,7 @@ class SearchWindow(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "SearchWindow", SearchWindow
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "SearchWindow", SearchWindow)
 
 
 @dataclass(eq=False, repr=False)
@@ -687,9 +610,7 @@ class Team(betterproto2.Message):
     Team index, 0-based.
     """
 
-    players: "list[MatchPlayer]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    players: "list[MatchPlayer]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The team's players.
     """
@@ -724,9 +645,7 @@ class Ticket(betterproto2.Message):
     The game mode, from the game's configuration.
     """
 
-    player_ids: "list[str]" = betterproto2.field(
-        4, betterproto2.TYPE_STRING, repeated=True
-    )
+    player_ids: "list[str]" = betterproto2.field(4, betterproto2.TYPE_STRING, repeated=True)
     """
     The players of the ticket; more than one for a party.
     """
@@ -736,9 +655,7 @@ class Ticket(betterproto2.Message):
     The party the ticket was made for, if any.
     """
 
-    latencies: "list[RegionLatency]" = betterproto2.field(
-        6, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    latencies: "list[RegionLatency]" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Latencies per region (at least one).
     """
@@ -748,43 +665,27 @@ class Ticket(betterproto2.Message):
     The ticket's rating: the mean of its players' ratings in the mode.
     """
 
-    state: "TicketState" = betterproto2.field(
-        8, betterproto2.TYPE_ENUM, default_factory=lambda: TicketState(0)
-    )
+    state: "TicketState" = betterproto2.field(8, betterproto2.TYPE_ENUM, default_factory=lambda: TicketState(0))
     """
     Current state.
     """
 
-    search_window: "SearchWindow | None" = betterproto2.field(
-        9, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    search_window: "SearchWindow | None" = betterproto2.field(9, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The current search window while SEARCHING.
     """
 
-    match: "Match | None" = betterproto2.field(
-        10, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    match: "Match | None" = betterproto2.field(10, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The match, once MATCHED.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        11,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(11, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the ticket was created.
     """
 
-    update_time: "datetime.datetime | None" = betterproto2.field(
-        12,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    update_time: "datetime.datetime | None" = betterproto2.field(12, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the state last changed.
     """
@@ -805,9 +706,7 @@ class WatchTicketRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "WatchTicketRequest", WatchTicketRequest
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "WatchTicketRequest", WatchTicketRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -816,17 +715,13 @@ class WatchTicketResponse(betterproto2.Message):
     One message of WatchTicket.
     """
 
-    ticket: "Ticket | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    ticket: "Ticket | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The ticket as it is now.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.matchmaking.v1", "WatchTicketResponse", WatchTicketResponse
-)
+default_message_pool.register_message("playmesh.matchmaking.v1", "WatchTicketResponse", WatchTicketResponse)
 
 
 class MatchmakingServiceStub(betterproto2_grpclib.ServiceStub):
@@ -835,12 +730,7 @@ class MatchmakingServiceStub(betterproto2_grpclib.ServiceStub):
     """
 
     async def create_ticket(
-        self,
-        message: "CreateTicketRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "CreateTicketRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "CreateTicketResponse":
         """
         Queues the signed-in player (or, with `party_id`, the leader's whole party). A player has at most one
@@ -857,12 +747,7 @@ class MatchmakingServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_ticket(
-        self,
-        message: "GetTicketRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetTicketRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetTicketResponse":
         """
         Returns one of the player's tickets; NOT_FOUND for tickets of other players.
@@ -878,12 +763,7 @@ class MatchmakingServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def cancel_ticket(
-        self,
-        message: "CancelTicketRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "CancelTicketRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "CancelTicketResponse":
         """
         Cancels a queued or searching ticket. A cancel racing a match ends in exactly one of the two;
@@ -900,12 +780,7 @@ class MatchmakingServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def watch_ticket(
-        self,
-        message: "WatchTicketRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "WatchTicketRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "AsyncIterator[WatchTicketResponse]":
         """
         Streams the ticket: its current state at once, then every change until it ends.
@@ -922,12 +797,7 @@ class MatchmakingServiceStub(betterproto2_grpclib.ServiceStub):
             yield response
 
     async def create_backfill(
-        self,
-        message: "CreateBackfillRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "CreateBackfillRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "CreateBackfillResponse":
         """
         Asks the matchmaker to fill open slots of a running session (game server only).
@@ -943,12 +813,7 @@ class MatchmakingServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def cancel_backfill(
-        self,
-        message: "CancelBackfillRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "CancelBackfillRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "CancelBackfillResponse":
         """
         Withdraws a backfill request.
@@ -964,12 +829,7 @@ class MatchmakingServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_queue_stats(
-        self,
-        message: "GetQueueStatsRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetQueueStatsRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetQueueStatsResponse":
         """
         Queue figures per mode and region of a studio's game, for dashboards.

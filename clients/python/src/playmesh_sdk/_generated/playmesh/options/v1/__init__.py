@@ -124,21 +124,15 @@ class MethodPolicy(betterproto2.Message):
     MethodPolicy is attached to every RPC of every Playmesh service.
     """
 
-    principals: "list[Principal]" = betterproto2.field(
-        1, betterproto2.TYPE_ENUM, repeated=True
-    )
+    principals: "list[Principal]" = betterproto2.field(1, betterproto2.TYPE_ENUM, repeated=True)
     """
     The callers this RPC accepts; at least one.
     """
 
-    access: "Access" = betterproto2.field(
-        2, betterproto2.TYPE_ENUM, default_factory=lambda: Access(0)
-    )
+    access: "Access" = betterproto2.field(2, betterproto2.TYPE_ENUM, default_factory=lambda: Access(0))
     """
     The rate-limit bucket of this RPC.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.options.v1", "MethodPolicy", MethodPolicy
-)
+default_message_pool.register_message("playmesh.options.v1", "MethodPolicy", MethodPolicy)

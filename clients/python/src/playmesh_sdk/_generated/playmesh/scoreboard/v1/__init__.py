@@ -149,9 +149,7 @@ class GetAroundPlayerRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "GetAroundPlayerRequest", GetAroundPlayerRequest
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "GetAroundPlayerRequest", GetAroundPlayerRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -160,17 +158,13 @@ class GetAroundPlayerResponse(betterproto2.Message):
     Response of GetAroundPlayer.
     """
 
-    entries: "list[LeaderboardEntry]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    entries: "list[LeaderboardEntry]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The entries, best first.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "GetAroundPlayerResponse", GetAroundPlayerResponse
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "GetAroundPlayerResponse", GetAroundPlayerResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -190,9 +184,7 @@ class GetPlayerRankRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "GetPlayerRankRequest", GetPlayerRankRequest
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "GetPlayerRankRequest", GetPlayerRankRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -201,17 +193,13 @@ class GetPlayerRankResponse(betterproto2.Message):
     Response of GetPlayerRank.
     """
 
-    entry: "LeaderboardEntry | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    entry: "LeaderboardEntry | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The player's entry; NOT_FOUND when the player has no score.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "GetPlayerRankResponse", GetPlayerRankResponse
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "GetPlayerRankResponse", GetPlayerRankResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -241,9 +229,7 @@ class GetTopRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "GetTopRequest", GetTopRequest
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "GetTopRequest", GetTopRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -252,9 +238,7 @@ class GetTopResponse(betterproto2.Message):
     Response of GetTop.
     """
 
-    entries: "list[LeaderboardEntry]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    entries: "list[LeaderboardEntry]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The entries, best first.
     """
@@ -264,17 +248,13 @@ class GetTopResponse(betterproto2.Message):
     Token of the next page; empty on the last page.
     """
 
-    season: "Season | None" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    season: "Season | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The season shown.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "GetTopResponse", GetTopResponse
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "GetTopResponse", GetTopResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -293,17 +273,13 @@ class Leaderboard(betterproto2.Message):
     Name shown to players.
     """
 
-    current_season: "Season | None" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    current_season: "Season | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The current season.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "Leaderboard", Leaderboard
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "Leaderboard", Leaderboard)
 
 
 @dataclass(eq=False, repr=False)
@@ -332,20 +308,13 @@ class LeaderboardEntry(betterproto2.Message):
     The player's score.
     """
 
-    update_time: "datetime.datetime | None" = betterproto2.field(
-        5,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    update_time: "datetime.datetime | None" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the score last changed.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "LeaderboardEntry", LeaderboardEntry
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "LeaderboardEntry", LeaderboardEntry)
 
 
 @dataclass(eq=False, repr=False)
@@ -357,9 +326,7 @@ class ListLeaderboardsRequest(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "ListLeaderboardsRequest", ListLeaderboardsRequest
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "ListLeaderboardsRequest", ListLeaderboardsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -368,17 +335,13 @@ class ListLeaderboardsResponse(betterproto2.Message):
     Response of ListLeaderboards.
     """
 
-    leaderboards: "list[Leaderboard]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    leaderboards: "list[Leaderboard]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The game's leaderboards.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "ListLeaderboardsResponse", ListLeaderboardsResponse
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "ListLeaderboardsResponse", ListLeaderboardsResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -423,9 +386,7 @@ class ListScoreLogRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "ListScoreLogRequest", ListScoreLogRequest
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "ListScoreLogRequest", ListScoreLogRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -434,9 +395,7 @@ class ListScoreLogResponse(betterproto2.Message):
     Response of ListScoreLog.
     """
 
-    entries: "list[ScoreLogEntry]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    entries: "list[ScoreLogEntry]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The entries of this page.
     """
@@ -447,9 +406,7 @@ class ListScoreLogResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "ListScoreLogResponse", ListScoreLogResponse
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "ListScoreLogResponse", ListScoreLogResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -474,9 +431,7 @@ class ListSeasonsRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "ListSeasonsRequest", ListSeasonsRequest
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "ListSeasonsRequest", ListSeasonsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -485,9 +440,7 @@ class ListSeasonsResponse(betterproto2.Message):
     Response of ListSeasons.
     """
 
-    seasons: "list[Season]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    seasons: "list[Season]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The seasons of this page.
     """
@@ -498,9 +451,7 @@ class ListSeasonsResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "ListSeasonsResponse", ListSeasonsResponse
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "ListSeasonsResponse", ListSeasonsResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -525,9 +476,7 @@ class RebuildLeaderboardRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "RebuildLeaderboardRequest", RebuildLeaderboardRequest
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "RebuildLeaderboardRequest", RebuildLeaderboardRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -542,9 +491,7 @@ class RebuildLeaderboardResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "RebuildLeaderboardResponse", RebuildLeaderboardResponse
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "RebuildLeaderboardResponse", RebuildLeaderboardResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -573,9 +520,7 @@ class ScoreLogEntry(betterproto2.Message):
     The player whose score changed.
     """
 
-    source: "ScoreSource" = betterproto2.field(
-        5, betterproto2.TYPE_ENUM, default_factory=lambda: ScoreSource(0)
-    )
+    source: "ScoreSource" = betterproto2.field(5, betterproto2.TYPE_ENUM, default_factory=lambda: ScoreSource(0))
     """
     Where the change came from.
     """
@@ -610,20 +555,13 @@ class ScoreLogEntry(betterproto2.Message):
     The caller's idempotency key.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        12,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(12, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the change was made.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "ScoreLogEntry", ScoreLogEntry
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "ScoreLogEntry", ScoreLogEntry)
 
 
 @dataclass(eq=False, repr=False)
@@ -653,9 +591,7 @@ class ScoreUpdate(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "ScoreUpdate", ScoreUpdate
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "ScoreUpdate", ScoreUpdate)
 
 
 @dataclass(eq=False, repr=False)
@@ -680,9 +616,7 @@ class ScoreUpdateResult(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "ScoreUpdateResult", ScoreUpdateResult
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "ScoreUpdateResult", ScoreUpdateResult)
 
 
 @dataclass(eq=False, repr=False)
@@ -696,29 +630,17 @@ class Season(betterproto2.Message):
     Season number, 1-based, increasing.
     """
 
-    start_time: "datetime.datetime | None" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    start_time: "datetime.datetime | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the season started.
     """
 
-    end_time: "datetime.datetime | None" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    end_time: "datetime.datetime | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the season ends (or ended); unset for boards that never reset.
     """
 
-    state: "SeasonState" = betterproto2.field(
-        4, betterproto2.TYPE_ENUM, default_factory=lambda: SeasonState(0)
-    )
+    state: "SeasonState" = betterproto2.field(4, betterproto2.TYPE_ENUM, default_factory=lambda: SeasonState(0))
     """
     Current state.
     """
@@ -754,9 +676,7 @@ class SubmitActionRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "SubmitActionRequest", SubmitActionRequest
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "SubmitActionRequest", SubmitActionRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -770,17 +690,13 @@ class SubmitActionResponse(betterproto2.Message):
     Points the action was worth.
     """
 
-    entry: "LeaderboardEntry | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    entry: "LeaderboardEntry | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The caller's entry after the change.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "SubmitActionResponse", SubmitActionResponse
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "SubmitActionResponse", SubmitActionResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -789,17 +705,13 @@ class SubmitScoresRequest(betterproto2.Message):
     Request of SubmitScores.
     """
 
-    updates: "list[ScoreUpdate]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    updates: "list[ScoreUpdate]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Up to 1000 updates.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "SubmitScoresRequest", SubmitScoresRequest
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "SubmitScoresRequest", SubmitScoresRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -808,17 +720,13 @@ class SubmitScoresResponse(betterproto2.Message):
     Response of SubmitScores.
     """
 
-    results: "list[ScoreUpdateResult]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    results: "list[ScoreUpdateResult]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     One result per update, in order.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "SubmitScoresResponse", SubmitScoresResponse
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "SubmitScoresResponse", SubmitScoresResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -838,9 +746,7 @@ class WatchLeaderboardRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "WatchLeaderboardRequest", WatchLeaderboardRequest
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "WatchLeaderboardRequest", WatchLeaderboardRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -849,16 +755,12 @@ class WatchLeaderboardResponse(betterproto2.Message):
     One message of WatchLeaderboard.
     """
 
-    entries: "list[LeaderboardEntry]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    entries: "list[LeaderboardEntry]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The top N now.
     """
 
-    season: "Season | None" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    season: "Season | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The season shown.
     """
@@ -869,9 +771,7 @@ class WatchLeaderboardResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.scoreboard.v1", "WatchLeaderboardResponse", WatchLeaderboardResponse
-)
+default_message_pool.register_message("playmesh.scoreboard.v1", "WatchLeaderboardResponse", WatchLeaderboardResponse)
 
 
 class ScoreboardServiceStub(betterproto2_grpclib.ServiceStub):
@@ -904,12 +804,7 @@ class ScoreboardServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def submit_action(
-        self,
-        message: "SubmitActionRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "SubmitActionRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "SubmitActionResponse":
         """
         Records a player's action; the points come from the game's action table, never from the client.
@@ -926,12 +821,7 @@ class ScoreboardServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def submit_scores(
-        self,
-        message: "SubmitScoresRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "SubmitScoresRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "SubmitScoresResponse":
         """
         Applies trusted scores from a game server, batched; each update idempotent by its `request_id`.
@@ -947,12 +837,7 @@ class ScoreboardServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_top(
-        self,
-        message: "GetTopRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetTopRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetTopResponse":
         """
         Returns the top of a leaderboard (current season unless `season` is set).
@@ -968,12 +853,7 @@ class ScoreboardServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_around_player(
-        self,
-        message: "GetAroundPlayerRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetAroundPlayerRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetAroundPlayerResponse":
         """
         Returns the entries around a player (the caller unless `player_id` is set).
@@ -989,12 +869,7 @@ class ScoreboardServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_player_rank(
-        self,
-        message: "GetPlayerRankRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetPlayerRankRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetPlayerRankResponse":
         """
         Returns one player's rank and score (the caller unless `player_id` is set).
@@ -1010,12 +885,7 @@ class ScoreboardServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def list_seasons(
-        self,
-        message: "ListSeasonsRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListSeasonsRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListSeasonsResponse":
         """
         Lists a leaderboard's seasons, newest first.
@@ -1031,12 +901,7 @@ class ScoreboardServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def watch_leaderboard(
-        self,
-        message: "WatchLeaderboardRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "WatchLeaderboardRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "AsyncIterator[WatchLeaderboardResponse]":
         """
         Streams the top N: at once, then on every change, coalesced; slow watchers get the latest state.
@@ -1053,12 +918,7 @@ class ScoreboardServiceStub(betterproto2_grpclib.ServiceStub):
             yield response
 
     async def list_score_log(
-        self,
-        message: "ListScoreLogRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListScoreLogRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListScoreLogResponse":
         """
         Lists the audit log of a studio's game, newest first (developer view).

@@ -162,9 +162,7 @@ class DeregisterServerRequest(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "DeregisterServerRequest", DeregisterServerRequest
-)
+default_message_pool.register_message("playmesh.session.v1", "DeregisterServerRequest", DeregisterServerRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -176,9 +174,7 @@ class DeregisterServerResponse(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "DeregisterServerResponse", DeregisterServerResponse
-)
+default_message_pool.register_message("playmesh.session.v1", "DeregisterServerResponse", DeregisterServerResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -190,9 +186,7 @@ class DrainServerRequest(betterproto2.Message):
     pass
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "DrainServerRequest", DrainServerRequest
-)
+default_message_pool.register_message("playmesh.session.v1", "DrainServerRequest", DrainServerRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -201,17 +195,13 @@ class DrainServerResponse(betterproto2.Message):
     Response of DrainServer.
     """
 
-    server: "GameServer | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    server: "GameServer | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The server, now DRAINING.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "DrainServerResponse", DrainServerResponse
-)
+default_message_pool.register_message("playmesh.session.v1", "DrainServerResponse", DrainServerResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -250,39 +240,23 @@ class GameServer(betterproto2.Message):
     Sessions running now.
     """
 
-    labels: "dict[str, str]" = betterproto2.field(
-        7,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
-    )
+    labels: "dict[str, str]" = betterproto2.field(7, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING))
     """
     Free-form labels, e.g. {"build": "1.4.2"}.
     """
 
-    state: "ServerState" = betterproto2.field(
-        8, betterproto2.TYPE_ENUM, default_factory=lambda: ServerState(0)
-    )
+    state: "ServerState" = betterproto2.field(8, betterproto2.TYPE_ENUM, default_factory=lambda: ServerState(0))
     """
     Current state.
     """
 
-    register_time: "datetime.datetime | None" = betterproto2.field(
-        9,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    register_time: "datetime.datetime | None" = betterproto2.field(9, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the server registered.
     """
 
     last_heartbeat_time: "datetime.datetime | None" = betterproto2.field(
-        10,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
+        10, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True
     )
     """
     When the server last heartbeated.
@@ -304,9 +278,7 @@ class GetSessionRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "GetSessionRequest", GetSessionRequest
-)
+default_message_pool.register_message("playmesh.session.v1", "GetSessionRequest", GetSessionRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -315,17 +287,13 @@ class GetSessionResponse(betterproto2.Message):
     Response of GetSession.
     """
 
-    session: "Session | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    session: "Session | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The session.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "GetSessionResponse", GetSessionResponse
-)
+default_message_pool.register_message("playmesh.session.v1", "GetSessionResponse", GetSessionResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -334,17 +302,13 @@ class HeartbeatRequest(betterproto2.Message):
     Request of Heartbeat.
     """
 
-    session_ids: "list[str]" = betterproto2.field(
-        1, betterproto2.TYPE_STRING, repeated=True
-    )
+    session_ids: "list[str]" = betterproto2.field(1, betterproto2.TYPE_STRING, repeated=True)
     """
     Sessions the server is running now.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "HeartbeatRequest", HeartbeatRequest
-)
+default_message_pool.register_message("playmesh.session.v1", "HeartbeatRequest", HeartbeatRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -353,17 +317,13 @@ class HeartbeatResponse(betterproto2.Message):
     Response of Heartbeat.
     """
 
-    new_sessions: "list[Session]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    new_sessions: "list[Session]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Sessions allocated to the server since its last heartbeat.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "HeartbeatResponse", HeartbeatResponse
-)
+default_message_pool.register_message("playmesh.session.v1", "HeartbeatResponse", HeartbeatResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -383,9 +343,7 @@ class ListMatchHistoryRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "ListMatchHistoryRequest", ListMatchHistoryRequest
-)
+default_message_pool.register_message("playmesh.session.v1", "ListMatchHistoryRequest", ListMatchHistoryRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -394,9 +352,7 @@ class ListMatchHistoryResponse(betterproto2.Message):
     Response of ListMatchHistory.
     """
 
-    matches: "list[MatchRecord]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    matches: "list[MatchRecord]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The matches of this page.
     """
@@ -407,9 +363,7 @@ class ListMatchHistoryResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "ListMatchHistoryResponse", ListMatchHistoryResponse
-)
+default_message_pool.register_message("playmesh.session.v1", "ListMatchHistoryResponse", ListMatchHistoryResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -444,9 +398,7 @@ class ListServersRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "ListServersRequest", ListServersRequest
-)
+default_message_pool.register_message("playmesh.session.v1", "ListServersRequest", ListServersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -455,9 +407,7 @@ class ListServersResponse(betterproto2.Message):
     Response of ListServers.
     """
 
-    servers: "list[GameServer]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    servers: "list[GameServer]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The servers of this page.
     """
@@ -468,9 +418,7 @@ class ListServersResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "ListServersResponse", ListServersResponse
-)
+default_message_pool.register_message("playmesh.session.v1", "ListServersResponse", ListServersResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -489,9 +437,7 @@ class ListSessionsRequest(betterproto2.Message):
     The game.
     """
 
-    state: "SessionState" = betterproto2.field(
-        3, betterproto2.TYPE_ENUM, default_factory=lambda: SessionState(0)
-    )
+    state: "SessionState" = betterproto2.field(3, betterproto2.TYPE_ENUM, default_factory=lambda: SessionState(0))
     """
     Only sessions in this state; unspecified for all.
     """
@@ -507,9 +453,7 @@ class ListSessionsRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "ListSessionsRequest", ListSessionsRequest
-)
+default_message_pool.register_message("playmesh.session.v1", "ListSessionsRequest", ListSessionsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -518,9 +462,7 @@ class ListSessionsResponse(betterproto2.Message):
     Response of ListSessions.
     """
 
-    sessions: "list[Session]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    sessions: "list[Session]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The sessions of this page.
     """
@@ -531,9 +473,7 @@ class ListSessionsResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "ListSessionsResponse", ListSessionsResponse
-)
+default_message_pool.register_message("playmesh.session.v1", "ListSessionsResponse", ListSessionsResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -557,9 +497,7 @@ class MatchRecord(betterproto2.Message):
     The game mode.
     """
 
-    results: "list[PlayerResult]" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    results: "list[PlayerResult]" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Results per player.
     """
@@ -569,12 +507,7 @@ class MatchRecord(betterproto2.Message):
     Match length in seconds.
     """
 
-    end_time: "datetime.datetime | None" = betterproto2.field(
-        6,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    end_time: "datetime.datetime | None" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the result was reported.
     """
@@ -609,13 +542,7 @@ class PlayerResult(betterproto2.Message):
     The player's score in the match.
     """
 
-    stats: "dict[str, float]" = betterproto2.field(
-        5,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_DOUBLE
-        ),
-    )
+    stats: "dict[str, float]" = betterproto2.field(5, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_DOUBLE))
     """
     Free-form stats, e.g. {"kills": 12}.
     """
@@ -631,9 +558,7 @@ class PlayerResult(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "PlayerResult", PlayerResult
-)
+default_message_pool.register_message("playmesh.session.v1", "PlayerResult", PlayerResult)
 
 
 @dataclass(eq=False, repr=False)
@@ -657,13 +582,7 @@ class RegisterServerRequest(betterproto2.Message):
     Sessions the server can host at once, 1 to 1000.
     """
 
-    labels: "dict[str, str]" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
-    )
+    labels: "dict[str, str]" = betterproto2.field(4, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING))
     """
     Free-form labels, up to 32.
     """
@@ -674,9 +593,7 @@ class RegisterServerRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "RegisterServerRequest", RegisterServerRequest
-)
+default_message_pool.register_message("playmesh.session.v1", "RegisterServerRequest", RegisterServerRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -685,9 +602,7 @@ class RegisterServerResponse(betterproto2.Message):
     Response of RegisterServer.
     """
 
-    server: "GameServer | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    server: "GameServer | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The registered server.
     """
@@ -703,9 +618,7 @@ class RegisterServerResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "RegisterServerResponse", RegisterServerResponse
-)
+default_message_pool.register_message("playmesh.session.v1", "RegisterServerResponse", RegisterServerResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -719,37 +632,23 @@ class ReportMatchResultRequest(betterproto2.Message):
     The session.
     """
 
-    results: "list[PlayerResult]" = betterproto2.field(
-        2, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    results: "list[PlayerResult]" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Results per player; every player of the session exactly once.
     """
 
-    start_time: "datetime.datetime | None" = betterproto2.field(
-        3,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    start_time: "datetime.datetime | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the match started.
     """
 
-    end_time: "datetime.datetime | None" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    end_time: "datetime.datetime | None" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the match ended.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "ReportMatchResultRequest", ReportMatchResultRequest
-)
+default_message_pool.register_message("playmesh.session.v1", "ReportMatchResultRequest", ReportMatchResultRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -758,17 +657,13 @@ class ReportMatchResultResponse(betterproto2.Message):
     Response of ReportMatchResult.
     """
 
-    record: "MatchRecord | None" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    record: "MatchRecord | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The stored record, with ratings before and after.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "ReportMatchResultResponse", ReportMatchResultResponse
-)
+default_message_pool.register_message("playmesh.session.v1", "ReportMatchResultResponse", ReportMatchResultResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -812,36 +707,22 @@ class Session(betterproto2.Message):
     Address players connect to.
     """
 
-    players: "list[SessionPlayer]" = betterproto2.field(
-        8, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    players: "list[SessionPlayer]" = betterproto2.field(8, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The players and their teams.
     """
 
-    state: "SessionState" = betterproto2.field(
-        9, betterproto2.TYPE_ENUM, default_factory=lambda: SessionState(0)
-    )
+    state: "SessionState" = betterproto2.field(9, betterproto2.TYPE_ENUM, default_factory=lambda: SessionState(0))
     """
     Current state.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        10,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(10, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the session was allocated.
     """
 
-    end_time: "datetime.datetime | None" = betterproto2.field(
-        11,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    end_time: "datetime.datetime | None" = betterproto2.field(11, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the session completed or failed.
     """
@@ -867,9 +748,7 @@ class SessionPlayer(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "SessionPlayer", SessionPlayer
-)
+default_message_pool.register_message("playmesh.session.v1", "SessionPlayer", SessionPlayer)
 
 
 @dataclass(eq=False, repr=False)
@@ -889,9 +768,7 @@ class ValidateJoinTokenRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "ValidateJoinTokenRequest", ValidateJoinTokenRequest
-)
+default_message_pool.register_message("playmesh.session.v1", "ValidateJoinTokenRequest", ValidateJoinTokenRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -916,9 +793,7 @@ class ValidateJoinTokenResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.session.v1", "ValidateJoinTokenResponse", ValidateJoinTokenResponse
-)
+default_message_pool.register_message("playmesh.session.v1", "ValidateJoinTokenResponse", ValidateJoinTokenResponse)
 
 
 class SessionServiceStub(betterproto2_grpclib.ServiceStub):
@@ -928,12 +803,7 @@ class SessionServiceStub(betterproto2_grpclib.ServiceStub):
     """
 
     async def register_server(
-        self,
-        message: "RegisterServerRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "RegisterServerRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "RegisterServerResponse":
         """
         Registers a game server with a server API key; returns the server token it uses from then on.
@@ -949,12 +819,7 @@ class SessionServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def heartbeat(
-        self,
-        message: "HeartbeatRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "HeartbeatRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "HeartbeatResponse":
         """
         Tells the fleet the server is alive; missed heartbeats fail its sessions and requeue their players.
@@ -1018,12 +883,7 @@ class SessionServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def list_servers(
-        self,
-        message: "ListServersRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListServersRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListServersResponse":
         """
         Lists a game's servers (developer view).
@@ -1039,12 +899,7 @@ class SessionServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_session(
-        self,
-        message: "GetSessionRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetSessionRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetSessionResponse":
         """
         Returns a session to one of its players, its server, or a developer of the game.
@@ -1060,12 +915,7 @@ class SessionServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def list_sessions(
-        self,
-        message: "ListSessionsRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListSessionsRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListSessionsResponse":
         """
         Lists a game's sessions, newest first (developer view).
@@ -1081,12 +931,7 @@ class SessionServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def validate_join_token(
-        self,
-        message: "ValidateJoinTokenRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ValidateJoinTokenRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ValidateJoinTokenResponse":
         """
         Checks a player's join token (game server only): valid only for that player, session and server.
@@ -1102,12 +947,7 @@ class SessionServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def report_match_result(
-        self,
-        message: "ReportMatchResultRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ReportMatchResultRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ReportMatchResultResponse":
         """
         Reports a session's result (its server only). Stores match history and updates ratings.
@@ -1124,12 +964,7 @@ class SessionServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def list_match_history(
-        self,
-        message: "ListMatchHistoryRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListMatchHistoryRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListMatchHistoryResponse":
         """
         Lists the signed-in player's match history, newest first.

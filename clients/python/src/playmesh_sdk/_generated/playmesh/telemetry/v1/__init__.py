@@ -116,12 +116,7 @@ class Alert(betterproto2.Message):
     The threshold.
     """
 
-    fire_time: "datetime.datetime | None" = betterproto2.field(
-        5,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    fire_time: "datetime.datetime | None" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When it fired.
     """
@@ -142,10 +137,7 @@ class CountPoint(betterproto2.Message):
     """
 
     bucket_start_time: "datetime.datetime | None" = betterproto2.field(
-        1,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
+        1, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True
     )
     """
     Start of the bucket.
@@ -176,9 +168,7 @@ class DeadLetter(betterproto2.Message):
     The topic it failed on, e.g. "telemetry.event".
     """
 
-    event: "Event | None" = betterproto2.field(
-        3, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    event: "Event | None" = betterproto2.field(3, betterproto2.TYPE_MESSAGE, optional=True)
     """
     The event, when it could be decoded.
     """
@@ -193,12 +183,7 @@ class DeadLetter(betterproto2.Message):
     Delivery attempts made.
     """
 
-    create_time: "datetime.datetime | None" = betterproto2.field(
-        6,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    create_time: "datetime.datetime | None" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When it was dead-lettered.
     """
@@ -228,30 +213,17 @@ class Event(betterproto2.Message):
     The player the event is about, if any.
     """
 
-    tags: "dict[str, str]" = betterproto2.field(
-        4,
-        betterproto2.TYPE_MAP,
-        map_meta=betterproto2.map_meta(
-            betterproto2.TYPE_STRING, betterproto2.TYPE_STRING
-        ),
-    )
+    tags: "dict[str, str]" = betterproto2.field(4, betterproto2.TYPE_MAP, map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING))
     """
     Up to 32 tags, keys 1 to 64 and values up to 256 characters; e.g. {"region": "eu", "gamemode": "duo"}.
     """
 
-    properties: "___google__protobuf__.Struct | None" = betterproto2.field(
-        5, betterproto2.TYPE_MESSAGE, optional=True
-    )
+    properties: "___google__protobuf__.Struct | None" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, optional=True)
     """
     Free-form properties; the encoded event is at most 16 KiB.
     """
 
-    client_time: "datetime.datetime | None" = betterproto2.field(
-        6,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    client_time: "datetime.datetime | None" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the event happened on the client; at most 24 hours old and 5 minutes ahead.
     """
@@ -271,9 +243,7 @@ class EventResult(betterproto2.Message):
     The event's id.
     """
 
-    status: "EventStatus" = betterproto2.field(
-        2, betterproto2.TYPE_ENUM, default_factory=lambda: EventStatus(0)
-    )
+    status: "EventStatus" = betterproto2.field(2, betterproto2.TYPE_ENUM, default_factory=lambda: EventStatus(0))
     """
     The verdict.
     """
@@ -289,9 +259,7 @@ class EventResult(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "EventResult", EventResult
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "EventResult", EventResult)
 
 
 @dataclass(eq=False, repr=False)
@@ -311,9 +279,7 @@ class GetPopularModesRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "GetPopularModesRequest", GetPopularModesRequest
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "GetPopularModesRequest", GetPopularModesRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -322,27 +288,18 @@ class GetPopularModesResponse(betterproto2.Message):
     Response of GetPopularModes.
     """
 
-    modes: "list[ModePopularity]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    modes: "list[ModePopularity]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     Modes per region, most popular first.
     """
 
-    refresh_time: "datetime.datetime | None" = betterproto2.field(
-        2,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    refresh_time: "datetime.datetime | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     When the read model was last refreshed.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "GetPopularModesResponse", GetPopularModesResponse
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "GetPopularModesResponse", GetPopularModesResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -351,17 +308,13 @@ class IngestEventsRequest(betterproto2.Message):
     Request of IngestEvents.
     """
 
-    events: "list[Event]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    events: "list[Event]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The events, 1 to 500.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "IngestEventsRequest", IngestEventsRequest
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "IngestEventsRequest", IngestEventsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -370,9 +323,7 @@ class IngestEventsResponse(betterproto2.Message):
     Response of IngestEvents.
     """
 
-    results: "list[EventResult]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    results: "list[EventResult]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     One result per event, in order.
     """
@@ -393,9 +344,7 @@ class IngestEventsResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "IngestEventsResponse", IngestEventsResponse
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "IngestEventsResponse", IngestEventsResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -425,9 +374,7 @@ class ListAlertsRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "ListAlertsRequest", ListAlertsRequest
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "ListAlertsRequest", ListAlertsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -436,9 +383,7 @@ class ListAlertsResponse(betterproto2.Message):
     Response of ListAlerts.
     """
 
-    alerts: "list[Alert]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    alerts: "list[Alert]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The alerts of this page.
     """
@@ -449,9 +394,7 @@ class ListAlertsResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "ListAlertsResponse", ListAlertsResponse
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "ListAlertsResponse", ListAlertsResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -481,9 +424,7 @@ class ListDeadLettersRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "ListDeadLettersRequest", ListDeadLettersRequest
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "ListDeadLettersRequest", ListDeadLettersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -492,9 +433,7 @@ class ListDeadLettersResponse(betterproto2.Message):
     Response of ListDeadLetters.
     """
 
-    dead_letters: "list[DeadLetter]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    dead_letters: "list[DeadLetter]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The dead letters of this page.
     """
@@ -505,9 +444,7 @@ class ListDeadLettersResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "ListDeadLettersResponse", ListDeadLettersResponse
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "ListDeadLettersResponse", ListDeadLettersResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -537,9 +474,7 @@ class ModePopularity(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "ModePopularity", ModePopularity
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "ModePopularity", ModePopularity)
 
 
 @dataclass(eq=False, repr=False)
@@ -573,22 +508,12 @@ class QueryEventCountsRequest(betterproto2.Message):
     ...and this value.
     """
 
-    start_time: "datetime.datetime | None" = betterproto2.field(
-        6,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    start_time: "datetime.datetime | None" = betterproto2.field(6, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     Start of the range (default: 24 hours ago).
     """
 
-    end_time: "datetime.datetime | None" = betterproto2.field(
-        7,
-        betterproto2.TYPE_MESSAGE,
-        unwrap=lambda: ___google__protobuf__.Timestamp,
-        optional=True,
-    )
+    end_time: "datetime.datetime | None" = betterproto2.field(7, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
     """
     End of the range (default: now).
     """
@@ -599,9 +524,7 @@ class QueryEventCountsRequest(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "QueryEventCountsRequest", QueryEventCountsRequest
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "QueryEventCountsRequest", QueryEventCountsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -610,17 +533,13 @@ class QueryEventCountsResponse(betterproto2.Message):
     Response of QueryEventCounts.
     """
 
-    points: "list[CountPoint]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    points: "list[CountPoint]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The series, oldest first.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "QueryEventCountsResponse", QueryEventCountsResponse
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "QueryEventCountsResponse", QueryEventCountsResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -639,17 +558,13 @@ class ReplayDeadLettersRequest(betterproto2.Message):
     The game.
     """
 
-    dead_letter_ids: "list[str]" = betterproto2.field(
-        3, betterproto2.TYPE_STRING, repeated=True
-    )
+    dead_letter_ids: "list[str]" = betterproto2.field(3, betterproto2.TYPE_STRING, repeated=True)
     """
     The dead letters to replay; empty for all of the game's.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "ReplayDeadLettersRequest", ReplayDeadLettersRequest
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "ReplayDeadLettersRequest", ReplayDeadLettersRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -664,9 +579,7 @@ class ReplayDeadLettersResponse(betterproto2.Message):
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "ReplayDeadLettersResponse", ReplayDeadLettersResponse
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "ReplayDeadLettersResponse", ReplayDeadLettersResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -675,17 +588,13 @@ class StreamEventsRequest(betterproto2.Message):
     One message of StreamEvents.
     """
 
-    events: "list[Event]" = betterproto2.field(
-        1, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    events: "list[Event]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     A batch of 1 to 500 events.
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "StreamEventsRequest", StreamEventsRequest
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "StreamEventsRequest", StreamEventsRequest)
 
 
 @dataclass(eq=False, repr=False)
@@ -709,17 +618,13 @@ class StreamEventsResponse(betterproto2.Message):
     Events rejected.
     """
 
-    rejections: "list[EventResult]" = betterproto2.field(
-        4, betterproto2.TYPE_MESSAGE, repeated=True
-    )
+    rejections: "list[EventResult]" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, repeated=True)
     """
     The rejected events' results (at most 1000).
     """
 
 
-default_message_pool.register_message(
-    "playmesh.telemetry.v1", "StreamEventsResponse", StreamEventsResponse
-)
+default_message_pool.register_message("playmesh.telemetry.v1", "StreamEventsResponse", StreamEventsResponse)
 
 
 class TelemetryServiceStub(betterproto2_grpclib.ServiceStub):
@@ -728,12 +633,7 @@ class TelemetryServiceStub(betterproto2_grpclib.ServiceStub):
     """
 
     async def ingest_events(
-        self,
-        message: "IngestEventsRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "IngestEventsRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "IngestEventsResponse":
         """
         Ingests a batch of up to 500 events; each is accepted, a duplicate, or rejected on its own.
@@ -771,12 +671,7 @@ class TelemetryServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def get_popular_modes(
-        self,
-        message: "GetPopularModesRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "GetPopularModesRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "GetPopularModesResponse":
         """
         The most popular game modes per region, from SEARCHED_FOR_MATCH events (refreshed on an interval).
@@ -792,12 +687,7 @@ class TelemetryServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def query_event_counts(
-        self,
-        message: "QueryEventCountsRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "QueryEventCountsRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "QueryEventCountsResponse":
         """
         Counts of one event type over time, optionally for one tag value (developer view).
@@ -813,12 +703,7 @@ class TelemetryServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def list_dead_letters(
-        self,
-        message: "ListDeadLettersRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListDeadLettersRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListDeadLettersResponse":
         """
         Lists dead letters of a studio's game, oldest first.
@@ -834,12 +719,7 @@ class TelemetryServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def replay_dead_letters(
-        self,
-        message: "ReplayDeadLettersRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ReplayDeadLettersRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ReplayDeadLettersResponse":
         """
         Puts dead letters back on their topic; replaying one twice is not an error.
@@ -855,12 +735,7 @@ class TelemetryServiceStub(betterproto2_grpclib.ServiceStub):
         )
 
     async def list_alerts(
-        self,
-        message: "ListAlertsRequest",
-        *,
-        timeout: "float | None" = None,
-        deadline: "Deadline | None" = None,
-        metadata: "MetadataLike | None" = None,
+        self, message: "ListAlertsRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
     ) -> "ListAlertsResponse":
         """
         Lists fired alerts of a studio's game, newest first.
