@@ -4,7 +4,6 @@ over native gRPC or gRPC-Web and prints the JSON answer, or the status with its 
 from __future__ import annotations
 
 import base64
-import json
 import struct
 import urllib.error
 import urllib.request
@@ -17,7 +16,7 @@ from grpc_status import rpc_status
 
 from playmesh.runtime.registry import SERVICES
 
-__all__ = ["call", "CallFailed"]
+__all__ = ["CallFailed", "call"]
 
 
 class CallFailed(Exception):
