@@ -1,3 +1,5 @@
+__all__ = ["__version__", "widening_at"]
+
 from typing import Protocol
 
 __version__: str

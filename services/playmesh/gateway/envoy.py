@@ -10,6 +10,7 @@ active gRPC health checks. Health checks through the gateway pick their service 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import pathlib
 from typing import Any
@@ -223,15 +224,19 @@ def _listener(settings: Settings) -> Listener:
 
 
 def _cluster(spec: ServiceSpec, settings: Settings) -> Cluster:
+    host = spec.upstream_host(settings)
+    try:
+        ipaddress.ip_address(host)
+        discovery = ClusterDiscoveryType.STATIC
+    except ValueError:  # a name (Compose service, Kubernetes headless service): resolve every address
+        discovery = ClusterDiscoveryType.STRICT_DNS
     return Cluster(
         name=spec.name,
-        type=ClusterDiscoveryType.STATIC,
+        type=discovery,
         connect_timeout=dt.timedelta(seconds=1),
         load_assignment=ClusterLoadAssignment(
             cluster_name=spec.name,
-            endpoints=[
-                LocalityLbEndpoints(lb_endpoints=[LbEndpoint(endpoint=Endpoint(address=_address(settings.host, port))) for port in spec.ports(settings)])
-            ],
+            endpoints=[LocalityLbEndpoints(lb_endpoints=[LbEndpoint(endpoint=Endpoint(address=_address(host, port))) for port in spec.ports(settings)])],
         ),
         typed_extension_protocol_options={
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": _any(

