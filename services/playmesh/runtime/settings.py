@@ -31,7 +31,8 @@ class Settings:
     host: str = _setting("127.0.0.1", "Address every service and the gateway listen on.")
     upstream_host: str = _setting(
         "",
-        "How Envoy reaches each service: a host, or a template with `{service}` (e.g. `{service}` in Compose, `{service}.playmesh.svc` in Kubernetes). Empty: `host`.",
+        "How Envoy reaches each service: a host, or a template with `{service}` "
+        "(`{service}` in Compose, `{service}.playmesh.svc` in Kubernetes). Empty: `host`.",
     )
     gateway_port: int = _setting(8080, "Envoy's one listener: native gRPC, gRPC-Web and REST/JSON.")
     gateway_admin_port: int = _setting(9901, "Envoy's admin interface (bound to `host`).")
