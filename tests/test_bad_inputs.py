@@ -284,3 +284,18 @@ async def test_nothing_crashed(platform: PlatformProcess, grpc_client: GrpcClien
     assert account.player.id == world.a.player_id
     assert dt.datetime.now(dt.UTC) > account.player.create_time.ToDatetime(dt.UTC)
     assert uuid.UUID(account.player.id)
+
+
+async def test_game_server_token_is_accepted_where_servers_may_call(platform: PlatformProcess, grpc_client: GrpcClient, world: World) -> None:
+    now = int(time.time())
+    server = {"aud": "playmesh:server", "sub": str(uuid.uuid4()), "tid": world.a.studio_id, "gid": world.a.game_id, "iat": now, "exp": now + 600}
+    token = await _genuine_key_token(platform, server)
+    config = await grpc_client.call(f"{CORE}/GetGameConfig", pb.GetGameConfigRequest(), token=token)
+    assert config.game_id == world.a.game_id
+    # A server token is not a player's or a developer's.
+    with pytest.raises(RpcFailure) as not_player:
+        await grpc_client.call(f"{CORE}/GetAccount", pb.GetAccountRequest(), api_key=world.a.api_key, token=token)
+    assert not_player.value.code == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(RpcFailure) as not_developer:
+        await grpc_client.call(f"{CORE}/ListStudios", pb.ListStudiosRequest(), token=token)
+    assert not_developer.value.code == grpc.StatusCode.PERMISSION_DENIED

@@ -3,8 +3,6 @@ over native gRPC or gRPC-Web and prints the JSON answer, or the status with its 
 
 from __future__ import annotations
 
-import base64
-import struct
 import urllib.error
 import urllib.request
 from typing import Any
@@ -14,6 +12,7 @@ from google.protobuf import descriptor_pool, json_format, message_factory
 from google.rpc import error_details_pb2, status_pb2  # noqa: F401 - registers the detail types for printing
 from grpc_status import rpc_status
 
+from playmesh import grpcweb
 from playmesh.runtime.registry import SERVICES
 
 __all__ = ["CallFailed", "call"]
@@ -69,10 +68,9 @@ def _call_grpc(gateway: str, path: str, request: Any, out: Any, headers: dict[st
 
 
 def _call_web(gateway: str, path: str, request: Any, out: Any, headers: dict[str, str]) -> Any:
-    payload = request.SerializeToString()
     http = urllib.request.Request(
         f"http://{gateway}{path}",
-        data=struct.pack(">BI", 0, len(payload)) + payload,
+        data=grpcweb.frame(request.SerializeToString()),
         headers={"content-type": "application/grpc-web+proto", "x-grpc-web": "1", **headers},
         method="POST",
     )
@@ -81,25 +79,8 @@ def _call_web(gateway: str, path: str, request: Any, out: Any, headers: dict[str
             body, response_headers = response.read(), dict(response.headers)
     except urllib.error.HTTPError as err:
         body, response_headers = err.read(), dict(err.headers)
-    messages, trailers = [], {k.lower(): v for k, v in response_headers.items() if k.lower().startswith("grpc-")}
-    offset = 0
-    while offset + 5 <= len(body):
-        flag, length = struct.unpack(">BI", body[offset : offset + 5])
-        chunk = body[offset + 5 : offset + 5 + length]
-        offset += 5 + length
-        if flag & 0x80:
-            for line in chunk.decode().split("\r\n"):
-                if ":" in line:
-                    key, value = line.split(":", 1)
-                    trailers[key.strip().lower()] = value.strip()
-        else:
-            messages.append(chunk)
-    if trailers.get("grpc-status", "0") != "0":
-        raw = trailers.get("grpc-status-details-bin", "")
-        status = (
-            status_pb2.Status.FromString(base64.b64decode(raw + "=" * (-len(raw) % 4)))
-            if raw
-            else status_pb2.Status(code=int(trailers["grpc-status"]), message=trailers.get("grpc-message", ""))
-        )
+    messages, trailers = grpcweb.parse(body)
+    status = grpcweb.status_of(response_headers, trailers)
+    if status.code != 0:
         raise CallFailed(status)
     return out.FromString(messages[0])

@@ -11,10 +11,8 @@ Every failure becomes ``RpcFailure`` with the status code and the ``google.rpc.S
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import re
-import struct
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +23,7 @@ from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
+from playmesh import grpcweb
 
 # Import every contract so the descriptor pool knows all methods and messages.
 from playmesh.core.v1 import core_service_pb2  # noqa: F401
@@ -197,44 +196,18 @@ class GrpcWebClient:
 
     async def call(self, path: str, request: Message, *, api_key: str | None = None, token: str | None = None, headers: dict[str, str] | None = None) -> Any:
         _, out = _types(path)
-        payload = request.SerializeToString()
-        frame = struct.pack(">BI", 0, len(payload)) + payload
         all_headers = {
             "content-type": "application/grpc-web+proto",
             "x-grpc-web": "1",
             "accept": "application/grpc-web+proto",
             **dict(_metadata(api_key, token, headers)),
         }
-        response = await self.http.post(f"/{path}", content=frame, headers=all_headers)
-        messages, trailers = parse_grpc_web(response.content)
-        trailers = {**{k.lower(): v for k, v in response.headers.items() if k.lower().startswith("grpc-")}, **trailers}
-        code = int(trailers.get("grpc-status", "2" if response.status_code != 200 else "0"))
-        if code != 0:
-            status = status_pb2.Status(code=code, message=trailers.get("grpc-message", ""))
-            if "grpc-status-details-bin" in trailers:
-                raw = trailers["grpc-status-details-bin"]
-                status = status_pb2.Status.FromString(base64.b64decode(raw + "=" * (-len(raw) % 4)))
-            raise RpcFailure(_CODES[code], status.message, status, response.status_code)
+        response = await self.http.post(f"/{path}", content=grpcweb.frame(request.SerializeToString()), headers=all_headers)
+        messages, trailers = grpcweb.parse(response.content)
+        status = grpcweb.status_of(dict(response.headers), trailers, default_code=2 if response.status_code != 200 else 0)
+        if status.code != 0:
+            raise RpcFailure(_CODES[status.code], status.message, status, response.status_code)
         return out.FromString(messages[0])
-
-
-def parse_grpc_web(body: bytes) -> tuple[list[bytes], dict[str, str]]:
-    """Splits a gRPC-Web response body into message payloads and the trailers."""
-    messages: list[bytes] = []
-    trailers: dict[str, str] = {}
-    offset = 0
-    while offset + 5 <= len(body):
-        flag, length = struct.unpack(">BI", body[offset : offset + 5])
-        chunk = body[offset + 5 : offset + 5 + length]
-        offset += 5 + length
-        if flag & 0x80:
-            for line in chunk.decode().split("\r\n"):
-                if ":" in line:
-                    key, value = line.split(":", 1)
-                    trailers[key.strip().lower()] = value.strip()
-        else:
-            messages.append(chunk)
-    return messages, trailers
 
 
 Client = GrpcClient | RestClient | GrpcWebClient

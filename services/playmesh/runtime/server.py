@@ -79,6 +79,7 @@ async def serve(spec: ServiceSpec, settings: Settings, *, worker: int = 0) -> No
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     jobs = [asyncio.create_task(job(stop), name=f"{spec.name}-background") for job in service.background]
+    jobs.append(asyncio.create_task(runtime.keyring.reload_every(settings.signing_key_reload_seconds, stop), name="signing-keys"))
     log.info("service_started", port=port, metrics_port=metrics_port, worker=worker)
     await stop.wait()
     log.info("service_stopping", grace_seconds=settings.shutdown_grace_seconds)

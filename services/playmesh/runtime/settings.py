@@ -46,6 +46,7 @@ class Settings:
     refresh_token_ttl_seconds: int = _setting(604800, "Lifetime of player refresh tokens (7 days).")
     developer_token_ttl_seconds: int = _setting(43200, "Lifetime of developer tokens (12 hours).")
     signing_key_retire_seconds: int = _setting(1209600, "How long a rotated-out signing key stays in the JWKS to verify tokens it signed (14 days).")
+    signing_key_reload_seconds: float = _setting(30.0, "How often each process reloads signing keys, so a rotation reaches every signer.")
     api_key_cache_seconds: float = _setting(0.5, "How long an instance trusts a looked-up API key; a revoked key fails everywhere within this (must be < 1).")
     rate_limit_reads_per_minute: int = _setting(100, "Read calls per minute per player/developer/server (token bucket, burst = the same number).")
     rate_limit_writes_per_minute: int = _setting(30, "Write calls per minute per player/developer/server.")

@@ -9,7 +9,9 @@ Audiences: ``playmesh:player``, ``playmesh:developer``, ``playmesh:server``. Onl
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -26,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from playmesh.runtime.db import Database
 from playmesh.runtime.errors import Unauthenticated
+from playmesh.runtime.logging import get_logger
 from playmesh.runtime.tables import signing_keys
 
 __all__ = ["AUD_DEVELOPER", "AUD_PLAYER", "AUD_SERVER", "ISSUER", "KeyRing"]
@@ -35,6 +38,7 @@ AUD_PLAYER = "playmesh:player"
 AUD_DEVELOPER = "playmesh:developer"
 AUD_SERVER = "playmesh:server"
 _RELOAD_INTERVAL = 1.0
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,18 @@ class KeyRing:
             await conn.execute(sa.insert(signing_keys).values(kid=kid, private_key=nonce + self._aead.encrypt(nonce, raw, kid.encode()), public_x=public_x))
         await self.load()
         return kid
+
+    async def reload_every(self, seconds: float, stop: asyncio.Event) -> None:
+        """Background job: picks up keys rotated by another process (``playmesh keys rotate``), so every
+        instance starts signing with the newest key within ``seconds``."""
+        while not stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), seconds)
+            if not stop.is_set():
+                try:
+                    await self.load()
+                except Exception as exc:  # noqa: BLE001 - keep the keys we have; try again next round
+                    log.warning("signing_keys_reload_failed", error=str(exc))
 
     def sign(self, claims: dict[str, Any]) -> str:
         if self._signer is None or self._signer.private is None:

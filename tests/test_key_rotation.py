@@ -1,0 +1,53 @@
+"""Signing-key rotation by kid: after a rotation, tokens signed by the old key still verify, every
+instance signs new tokens with the new key, and the JWKS lists both. On a platform of its own, so the
+rest of the suite keeps one key."""
+
+from __future__ import annotations
+
+import asyncio
+import pathlib
+
+import jwt
+import pytest
+from playmesh.core.v1 import core_service_pb2 as pb
+from playmesh.launcher.child import PlatformProcess
+from playmesh.runtime.context import resolve_secret
+from playmesh.runtime.db import Database
+from playmesh.runtime.settings import Settings
+from playmesh.runtime.tokens import KeyRing
+
+from tests.support.clients import GrpcClient
+from tests.support.world import CORE, Tenant
+
+
+@pytest.mark.slow
+async def test_rotation_reaches_every_signer_and_old_tokens_keep_working(tmp_path: pathlib.Path) -> None:
+    platform = PlatformProcess(tmp_path / "rotation", extra_env={"PLAYMESH_SIGNING_KEY_RELOAD_SECONDS": "0.5"})
+    platform.start()
+    client = GrpcClient(platform.gateway)
+    try:
+        tenant = await Tenant.create(client, "rotate")
+        old_kid = jwt.get_unverified_header(tenant.player_token)["kid"]
+
+        db = Database(str(platform.endpoints["database_url"]), pool_size=1)
+        try:
+            new_kid = await KeyRing(db, resolve_secret(Settings(data_dir=str(platform.data_dir))), retire_seconds=3600).rotate()
+        finally:
+            await db.close()
+        # Every process reloads its keys every 0.5 s; allow for a loaded machine, but not forever.
+        deadline = asyncio.get_running_loop().time() + 15
+        while True:
+            fresh = await tenant.new_player(client)
+            kid = jwt.get_unverified_header(fresh.tokens.access_token)["kid"]
+            if kid == new_kid or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        assert kid == new_kid != old_kid
+        # The token signed before the rotation still verifies.
+        account = await client.call(f"{CORE}/GetAccount", pb.GetAccountRequest(), api_key=tenant.api_key, token=tenant.player_token)
+        assert account.player.id == tenant.player_id
+        jwks = await client.call(f"{CORE}/GetJwks", pb.GetJwksRequest())
+        assert [k.kid for k in jwks.keys] == [new_kid, old_kid]
+    finally:
+        await client.close()
+        assert platform.stop() == 0
