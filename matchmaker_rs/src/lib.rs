@@ -14,10 +14,30 @@ use pyo3::prelude::*;
 use pool::{BackfillSpec, FormedMatch, ModeRules, Pool, PoolError, TicketSpec};
 use schedule::Widening;
 
-create_exception!(_native, MatchmakerError, PyException, "Base of the errors the matchmaker raises.");
-create_exception!(_native, UnknownModeError, MatchmakerError, "The ticket names a game mode the matchmaker was not configured with.");
-create_exception!(_native, DuplicateTicketError, MatchmakerError, "A ticket with this id is already in the pool.");
-create_exception!(_native, InvalidTicketError, MatchmakerError, "The ticket or backfill cannot be matched as given.");
+create_exception!(
+    _native,
+    MatchmakerError,
+    PyException,
+    "Base of the errors the matchmaker raises."
+);
+create_exception!(
+    _native,
+    UnknownModeError,
+    MatchmakerError,
+    "The ticket names a game mode the matchmaker was not configured with."
+);
+create_exception!(
+    _native,
+    DuplicateTicketError,
+    MatchmakerError,
+    "A ticket with this id is already in the pool."
+);
+create_exception!(
+    _native,
+    InvalidTicketError,
+    MatchmakerError,
+    "The ticket or backfill cannot be matched as given."
+);
 
 impl From<PoolError> for PyErr {
     fn from(err: PoolError) -> PyErr {
@@ -43,7 +63,11 @@ impl TryFrom<PyWidening> for Widening {
     type Error = PyErr;
 
     fn try_from(value: PyWidening) -> PyResult<Self> {
-        let w = Widening { start: value.start, end: value.end, seconds: value.seconds };
+        let w = Widening {
+            start: value.start,
+            end: value.end,
+            seconds: value.seconds,
+        };
         w.validate().map_err(PyValueError::new_err)?;
         Ok(w)
     }
@@ -83,13 +107,24 @@ struct Match {
 #[pymethods]
 impl Match {
     fn __repr__(&self) -> String {
-        format!("Match(region={:?}, teams={:?}, quality={:.3})", self.region, self.teams, self.quality)
+        format!(
+            "Match(region={:?}, teams={:?}, quality={:.3})",
+            self.region, self.teams, self.quality
+        )
     }
 }
 
 impl From<FormedMatch> for Match {
     fn from(m: FormedMatch) -> Self {
-        Match { game: m.game, mode: m.mode, region: m.region, teams: m.teams, team_ratings: m.team_ratings, quality: m.quality, backfill_id: m.backfill_id }
+        Match {
+            game: m.game,
+            mode: m.mode,
+            region: m.region,
+            teams: m.teams,
+            team_ratings: m.team_ratings,
+            quality: m.quality,
+            backfill_id: m.backfill_id,
+        }
     }
 }
 
@@ -121,13 +156,30 @@ impl Matchmaker {
             };
             rules.push(((m.game, m.mode), r));
         }
-        Ok(Matchmaker { pool: Pool::new(rules)? })
+        Ok(Matchmaker {
+            pool: Pool::new(rules)?,
+        })
     }
 
     /// Adds a ticket: `players` are (player id, rating), `latencies` are (region, ms).
     #[pyo3(signature = (ticket_id, game, mode, players, latencies, enqueue_time))]
-    fn enqueue(&mut self, ticket_id: String, game: String, mode: String, players: Vec<(String, f64)>, latencies: Vec<(String, u32)>, enqueue_time: f64) -> PyResult<()> {
-        Ok(self.pool.enqueue(TicketSpec { id: ticket_id, game, mode, players, latencies, enqueue_time })?)
+    fn enqueue(
+        &mut self,
+        ticket_id: String,
+        game: String,
+        mode: String,
+        players: Vec<(String, f64)>,
+        latencies: Vec<(String, u32)>,
+        enqueue_time: f64,
+    ) -> PyResult<()> {
+        Ok(self.pool.enqueue(TicketSpec {
+            id: ticket_id,
+            game,
+            mode,
+            players,
+            latencies,
+            enqueue_time,
+        })?)
     }
 
     /// Removes a ticket; False when it is not in the pool.
@@ -138,8 +190,25 @@ impl Matchmaker {
     /// Adds a backfill request: open slots per team of a running session in `region`.
     #[pyo3(signature = (backfill_id, game, mode, region, open_slots, rating, create_time))]
     #[allow(clippy::too_many_arguments)]
-    fn add_backfill(&mut self, backfill_id: String, game: String, mode: String, region: String, open_slots: Vec<u32>, rating: f64, create_time: f64) -> PyResult<()> {
-        Ok(self.pool.add_backfill(BackfillSpec { id: backfill_id, game, mode, region, open_slots, rating, create_time })?)
+    fn add_backfill(
+        &mut self,
+        backfill_id: String,
+        game: String,
+        mode: String,
+        region: String,
+        open_slots: Vec<u32>,
+        rating: f64,
+        create_time: f64,
+    ) -> PyResult<()> {
+        Ok(self.pool.add_backfill(BackfillSpec {
+            id: backfill_id,
+            game,
+            mode,
+            region,
+            open_slots,
+            rating,
+            create_time,
+        })?)
     }
 
     /// Withdraws a backfill request; False when unknown.
@@ -151,7 +220,10 @@ impl Matchmaker {
     fn tick(&mut self, py: Python<'_>, now: f64) -> TickResult {
         let pool = &mut self.pool;
         let outcome = py.detach(move || pool.tick(now));
-        TickResult { matches: outcome.matches.into_iter().map(Match::from).collect(), expired: outcome.expired }
+        TickResult {
+            matches: outcome.matches.into_iter().map(Match::from).collect(),
+            expired: outcome.expired,
+        }
     }
 
     fn __len__(&self) -> usize {
@@ -172,7 +244,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TickResult>()?;
     m.add("MatchmakerError", m.py().get_type::<MatchmakerError>())?;
     m.add("UnknownModeError", m.py().get_type::<UnknownModeError>())?;
-    m.add("DuplicateTicketError", m.py().get_type::<DuplicateTicketError>())?;
-    m.add("InvalidTicketError", m.py().get_type::<InvalidTicketError>())?;
+    m.add(
+        "DuplicateTicketError",
+        m.py().get_type::<DuplicateTicketError>(),
+    )?;
+    m.add(
+        "InvalidTicketError",
+        m.py().get_type::<InvalidTicketError>(),
+    )?;
     Ok(())
 }

@@ -18,7 +18,9 @@
 //! every member's ceiling. Same inputs and clock, same output: nothing here reads the time or
 //! iterates a hash map in an order that reaches the output.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::schedule::Widening;
 use crate::teams::{balance, can_pack};
@@ -97,7 +99,9 @@ pub enum PoolError {
 impl std::fmt::Display for PoolError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PoolError::UnknownMode { game, mode } => write!(f, "unknown mode {mode:?} of game {game:?}"),
+            PoolError::UnknownMode { game, mode } => {
+                write!(f, "unknown mode {mode:?} of game {game:?}")
+            }
             PoolError::DuplicateTicket(id) => write!(f, "ticket {id:?} is already in the pool"),
             PoolError::InvalidTicket(why) | PoolError::InvalidRules(why) => f.write_str(why),
         }
@@ -112,34 +116,54 @@ struct Ticket {
     size: u32,
     rating: f64,
     rating_sum: f64,
-    latencies: BTreeMap<String, u32>,
+    /// (interned region, ms), at most one entry per region.
+    latencies: Vec<(u16, u32)>,
     enqueue_time: f64,
+    bucket: usize,
+    member: usize,
 }
 
 #[derive(Default)]
 struct Bucket {
-    tickets: BTreeMap<String, Ticket>,
+    /// Slab indices of the bucket's tickets (order does not reach any output).
+    members: Vec<usize>,
     backfills: BTreeMap<String, BackfillSpec>,
 }
 
-/// The pool of waiting tickets, bucketed by (game, mode).
+/// The pool of waiting tickets, bucketed by (game, mode). Tickets sit in a slab; buckets list their
+/// slab indices, so enqueue, cancel and removal after a match are O(1).
 pub struct Pool {
-    rules: BTreeMap<(String, String), ModeRules>,
-    buckets: BTreeMap<(String, String), Bucket>,
-    index: HashMap<String, (String, String)>,
+    keys: Vec<(String, String)>,
+    rules: Vec<ModeRules>,
+    mode_index: HashMap<(String, String), usize>,
+    buckets: Vec<Bucket>,
+    regions: Vec<String>,
+    region_index: HashMap<String, u16>,
+    slab: Vec<Option<Ticket>>,
+    free: Vec<usize>,
+    index: HashMap<String, usize>,
 }
 
 /// The per-tick view of one ticket: its window and ceiling at this tick.
 struct Live<'a> {
-    ticket: &'a Ticket,
+    // Copied from the ticket so sorts and scans read one contiguous array.
+    rating: f64,
+    enqueue_time: f64,
     window: f64,
     ceiling: f64,
     wait: f64,
+    slot: usize,
+    ticket: &'a Ticket,
 }
 
 impl Live<'_> {
-    fn eligible(&self, region: &str) -> Option<u32> {
-        self.ticket.latencies.get(region).copied().filter(|&ms| f64::from(ms) <= self.ceiling)
+    fn eligible(&self, region: u16) -> Option<u32> {
+        self.ticket
+            .latencies
+            .iter()
+            .find(|(r, _)| *r == region)
+            .map(|&(_, ms)| ms)
+            .filter(|&ms| f64::from(ms) <= self.ceiling)
     }
 }
 
@@ -149,19 +173,79 @@ impl Pool {
     /// # Errors
     /// `InvalidRules` when a mode's team shape or schedules are unusable.
     pub fn new(rules: Vec<((String, String), ModeRules)>) -> Result<Self, PoolError> {
-        let mut map = BTreeMap::new();
+        let mut map: BTreeMap<(String, String), ModeRules> = BTreeMap::new();
         for (key, r) in rules {
             if r.team_size == 0 || r.team_count == 0 || r.team_size > 100 || r.team_count > 16 {
-                return Err(PoolError::InvalidRules(format!("{}/{}: team_size must be 1..=100 and team_count 1..=16", key.0, key.1)));
+                return Err(PoolError::InvalidRules(format!(
+                    "{}/{}: team_size must be 1..=100 and team_count 1..=16",
+                    key.0, key.1
+                )));
             }
-            r.rating.validate().map_err(|e| PoolError::InvalidRules(format!("{}/{}: rating {e}", key.0, key.1)))?;
-            r.latency.validate().map_err(|e| PoolError::InvalidRules(format!("{}/{}: latency {e}", key.0, key.1)))?;
+            r.rating
+                .validate()
+                .map_err(|e| PoolError::InvalidRules(format!("{}/{}: rating {e}", key.0, key.1)))?;
+            r.latency.validate().map_err(|e| {
+                PoolError::InvalidRules(format!("{}/{}: latency {e}", key.0, key.1))
+            })?;
             if !(r.max_wait_seconds.is_finite() && r.max_wait_seconds > 0.0) {
-                return Err(PoolError::InvalidRules(format!("{}/{}: max_wait_seconds must be positive", key.0, key.1)));
+                return Err(PoolError::InvalidRules(format!(
+                    "{}/{}: max_wait_seconds must be positive",
+                    key.0, key.1
+                )));
             }
             map.insert(key, r);
         }
-        Ok(Pool { rules: map, buckets: BTreeMap::new(), index: HashMap::new() })
+        let keys: Vec<(String, String)> = map.keys().cloned().collect();
+        let mode_index = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i))
+            .collect();
+        let buckets = keys.iter().map(|_| Bucket::default()).collect();
+        Ok(Pool {
+            rules: map.into_values().collect(),
+            keys,
+            mode_index,
+            buckets,
+            regions: Vec::new(),
+            region_index: HashMap::default(),
+            slab: Vec::new(),
+            free: Vec::new(),
+            index: HashMap::default(),
+        })
+    }
+
+    fn mode(&self, game: &str, mode: &str) -> Result<usize, PoolError> {
+        self.mode_index
+            .get(&(game.to_string(), mode.to_string()))
+            .copied()
+            .ok_or_else(|| PoolError::UnknownMode {
+                game: game.into(),
+                mode: mode.into(),
+            })
+    }
+
+    fn region_id(&mut self, name: String) -> Result<u16, PoolError> {
+        if let Some(&id) = self.region_index.get(&name) {
+            return Ok(id);
+        }
+        let id = u16::try_from(self.regions.len())
+            .map_err(|_| PoolError::InvalidTicket("too many distinct regions".into()))?;
+        self.regions.push(name.clone());
+        self.region_index.insert(name, id);
+        Ok(id)
+    }
+
+    fn remove_slot(&mut self, slot: usize) -> Option<Ticket> {
+        let ticket = self.slab.get_mut(slot)?.take()?;
+        let bucket = &mut self.buckets[ticket.bucket];
+        bucket.members.swap_remove(ticket.member);
+        if let Some(&moved) = bucket.members.get(ticket.member) {
+            self.slab[moved].as_mut().expect("members are live").member = ticket.member;
+        }
+        self.index.remove(&ticket.id);
+        self.free.push(slot);
+        Some(ticket)
     }
 
     /// Tickets waiting now.
@@ -186,48 +270,76 @@ impl Pool {
     /// `UnknownMode`, `DuplicateTicket`, or `InvalidTicket` (no players, a party larger than a team,
     /// no latencies, a rating that is not finite or is negative, a time that is not finite).
     pub fn enqueue(&mut self, spec: TicketSpec) -> Result<(), PoolError> {
-        let key = (spec.game.clone(), spec.mode.clone());
-        let rules = self.rules.get(&key).ok_or_else(|| PoolError::UnknownMode { game: spec.game.clone(), mode: spec.mode.clone() })?;
+        let bucket = self.mode(&spec.game, &spec.mode)?;
+        let rules = &self.rules[bucket];
         if self.index.contains_key(&spec.id) {
             return Err(PoolError::DuplicateTicket(spec.id));
         }
         if spec.players.is_empty() {
-            return Err(PoolError::InvalidTicket("a ticket needs at least one player".into()));
+            return Err(PoolError::InvalidTicket(
+                "a ticket needs at least one player".into(),
+            ));
         }
         let size = u32::try_from(spec.players.len()).unwrap_or(u32::MAX);
         if size > rules.team_size {
-            return Err(PoolError::InvalidTicket(format!("a party of {size} does not fit a team of {}", rules.team_size)));
+            return Err(PoolError::InvalidTicket(format!(
+                "a party of {size} does not fit a team of {}",
+                rules.team_size
+            )));
         }
         if spec.latencies.is_empty() {
-            return Err(PoolError::InvalidTicket("a ticket needs the latency to at least one region".into()));
+            return Err(PoolError::InvalidTicket(
+                "a ticket needs the latency to at least one region".into(),
+            ));
         }
         if spec.players.iter().any(|(_, r)| !r.is_finite() || *r < 0.0) {
-            return Err(PoolError::InvalidTicket("ratings must be finite and not negative".into()));
+            return Err(PoolError::InvalidTicket(
+                "ratings must be finite and not negative".into(),
+            ));
         }
         if !spec.enqueue_time.is_finite() {
-            return Err(PoolError::InvalidTicket("enqueue_time must be finite".into()));
+            return Err(PoolError::InvalidTicket(
+                "enqueue_time must be finite".into(),
+            ));
         }
-        let rating_sum: f64 = spec.players.iter().map(|(_, r)| r).sum();
-        let ticket = Ticket {
-            id: spec.id.clone(),
+        let mut rating_sum = 0.0;
+        for (_, r) in &spec.players {
+            rating_sum += r;
+        }
+        let mut latencies: Vec<(u16, u32)> = Vec::with_capacity(spec.latencies.len());
+        for (region, ms) in spec.latencies {
+            let id = self.region_id(region)?;
+            match latencies.iter_mut().find(|(r, _)| *r == id) {
+                Some(entry) => entry.1 = ms, // a region given twice: the last value counts
+                None => latencies.push((id, ms)),
+            }
+        }
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.slab.push(None);
+            self.slab.len() - 1
+        });
+        let member = self.buckets[bucket].members.len();
+        self.buckets[bucket].members.push(slot);
+        self.index.insert(spec.id.clone(), slot);
+        self.slab[slot] = Some(Ticket {
+            id: spec.id,
             size,
             rating: rating_sum / f64::from(size),
             rating_sum,
-            latencies: spec.latencies.into_iter().collect(),
+            latencies,
             enqueue_time: spec.enqueue_time,
-        };
-        self.buckets.entry(key.clone()).or_default().tickets.insert(spec.id.clone(), ticket);
-        self.index.insert(spec.id, key);
+            bucket,
+            member,
+        });
         Ok(())
     }
 
     /// Removes a ticket; false when it is not in the pool (already matched, expired or cancelled).
     pub fn cancel(&mut self, ticket_id: &str) -> bool {
-        let Some(key) = self.index.remove(ticket_id) else { return false };
-        if let Some(bucket) = self.buckets.get_mut(&key) {
-            bucket.tickets.remove(ticket_id);
-        }
-        true
+        let Some(&slot) = self.index.get(ticket_id) else {
+            return false;
+        };
+        self.remove_slot(slot).is_some()
     }
 
     /// Adds (or replaces) a backfill request.
@@ -235,181 +347,356 @@ impl Pool {
     /// # Errors
     /// `UnknownMode`, or `InvalidTicket` when the slots do not fit the mode's teams.
     pub fn add_backfill(&mut self, spec: BackfillSpec) -> Result<(), PoolError> {
-        let key = (spec.game.clone(), spec.mode.clone());
-        let rules = self.rules.get(&key).ok_or_else(|| PoolError::UnknownMode { game: spec.game.clone(), mode: spec.mode.clone() })?;
-        if spec.open_slots.len() != rules.team_count as usize || spec.open_slots.iter().any(|&s| s > rules.team_size) {
-            return Err(PoolError::InvalidTicket(format!("open_slots needs {} entries of at most {}", rules.team_count, rules.team_size)));
+        let bucket = self.mode(&spec.game, &spec.mode)?;
+        let rules = &self.rules[bucket];
+        if spec.open_slots.len() != rules.team_count as usize
+            || spec.open_slots.iter().any(|&s| s > rules.team_size)
+        {
+            return Err(PoolError::InvalidTicket(format!(
+                "open_slots needs {} entries of at most {}",
+                rules.team_count, rules.team_size
+            )));
         }
         if spec.open_slots.iter().all(|&s| s == 0) || !spec.rating.is_finite() {
-            return Err(PoolError::InvalidTicket("a backfill needs at least one open slot and a finite rating".into()));
+            return Err(PoolError::InvalidTicket(
+                "a backfill needs at least one open slot and a finite rating".into(),
+            ));
         }
-        self.buckets.entry(key).or_default().backfills.insert(spec.id.clone(), spec);
+        self.region_id(spec.region.clone())?;
+        self.buckets[bucket].backfills.insert(spec.id.clone(), spec);
         Ok(())
     }
 
     /// Withdraws a backfill request; false when unknown.
     pub fn cancel_backfill(&mut self, backfill_id: &str) -> bool {
-        self.buckets.values_mut().any(|b| b.backfills.remove(backfill_id).is_some())
+        self.buckets
+            .iter_mut()
+            .any(|b| b.backfills.remove(backfill_id).is_some())
     }
 
     /// Runs one tick at time `now` (seconds, the same clock as `enqueue_time`).
     pub fn tick(&mut self, now: f64) -> TickOutcome {
         let mut outcome = TickOutcome::default();
-        let keys: Vec<(String, String)> = self.buckets.keys().cloned().collect();
-        for key in keys {
-            let rules = self.rules[&key].clone();
-            let bucket = self.buckets.get_mut(&key).expect("bucket listed above");
-            let (matches, expired, filled_backfills, done) = tick_bucket(&key, &rules, bucket, now);
-            for id in expired.iter().chain(done.iter()) {
-                bucket.tickets.remove(id);
-                self.index.remove(id);
+        for b in 0..self.buckets.len() {
+            let (drafts, expired, filled_backfills) = tick_bucket(self, b, now);
+            let mut expired_ids: Vec<String> = expired
+                .into_iter()
+                .filter_map(|slot| self.remove_slot(slot))
+                .map(|t| t.id)
+                .collect();
+            expired_ids.sort();
+            outcome.expired.extend(expired_ids);
+            for draft in drafts {
+                let mut teams = Vec::with_capacity(draft.teams.len());
+                for team in draft.teams {
+                    let mut ids: Vec<String> = team
+                        .into_iter()
+                        .filter_map(|slot| self.remove_slot(slot))
+                        .map(|t| t.id)
+                        .collect();
+                    ids.sort();
+                    teams.push(ids);
+                }
+                let (game, mode) = self.keys[b].clone();
+                outcome.matches.push(FormedMatch {
+                    game,
+                    mode,
+                    region: draft.region,
+                    teams,
+                    team_ratings: draft.team_ratings,
+                    quality: draft.quality,
+                    backfill_id: draft.backfill_id,
+                });
             }
+            let bucket = &mut self.buckets[b];
             for (id, slots) in filled_backfills {
                 if slots.iter().all(|&s| s == 0) {
                     bucket.backfills.remove(&id);
-                } else if let Some(b) = bucket.backfills.get_mut(&id) {
-                    b.open_slots = slots;
+                } else if let Some(backfill) = bucket.backfills.get_mut(&id) {
+                    backfill.open_slots = slots;
                 }
             }
-            outcome.matches.extend(matches);
-            outcome.expired.extend(expired);
         }
         outcome
     }
 }
 
-type BucketResult = (Vec<FormedMatch>, Vec<String>, Vec<(String, Vec<u32>)>, Vec<String>);
+/// A match as the tick forms it: slab slots per team; ids are filled in when the tickets leave.
+struct Draft {
+    region: String,
+    teams: Vec<Vec<usize>>,
+    team_ratings: Vec<f64>,
+    quality: f64,
+    backfill_id: Option<String>,
+}
 
-fn tick_bucket(key: &(String, String), rules: &ModeRules, bucket: &Bucket, now: f64) -> BucketResult {
+type BucketResult = (Vec<Draft>, Vec<usize>, Vec<(String, Vec<u32>)>);
+
+fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
+    let rules = &pool.rules[b];
+    let bucket = &pool.buckets[b];
     let mut expired = Vec::new();
-    let mut live: Vec<Live<'_>> = Vec::with_capacity(bucket.tickets.len());
-    for ticket in bucket.tickets.values() {
+    let mut live: Vec<Live<'_>> = Vec::with_capacity(bucket.members.len());
+    for &slot in &bucket.members {
+        let ticket = pool.slab[slot].as_ref().expect("members are live");
         let wait = (now - ticket.enqueue_time).max(0.0);
         if wait >= rules.max_wait_seconds {
-            expired.push(ticket.id.clone());
+            expired.push(slot);
             continue;
         }
-        live.push(Live { ticket, window: rules.rating.at(wait), ceiling: rules.latency.at(wait), wait });
+        live.push(Live {
+            rating: ticket.rating,
+            enqueue_time: ticket.enqueue_time,
+            window: rules.rating.at(wait),
+            ceiling: rules.latency.at(wait),
+            wait,
+            slot,
+            ticket,
+        });
     }
-    // Rating order for candidate scans (ties: older first, then id), and each ticket's place in it.
+    // Rating order for candidate scans (ties: older first, then id).
     let mut by_rating: Vec<usize> = (0..live.len()).collect();
-    by_rating.sort_by(|&a, &b| {
-        let (ta, tb) = (live[a].ticket, live[b].ticket);
-        ta.rating.total_cmp(&tb.rating).then(ta.enqueue_time.total_cmp(&tb.enqueue_time)).then_with(|| ta.id.cmp(&tb.id))
+    by_rating.sort_by(|&x, &y| {
+        let (lx, ly) = (&live[x], &live[y]);
+        lx.rating
+            .total_cmp(&ly.rating)
+            .then(lx.enqueue_time.total_cmp(&ly.enqueue_time))
+            .then_with(|| lx.ticket.id.cmp(&ly.ticket.id))
     });
-    let mut position = vec![0usize; live.len()];
-    for (pos, &i) in by_rating.iter().enumerate() {
-        position[i] = pos;
-    }
     let mut matched = vec![false; live.len()];
     let mut matches = Vec::new();
-    let mut done = Vec::new();
 
     // Backfills first, oldest first.
     let mut backfills: Vec<&BackfillSpec> = bucket.backfills.values().collect();
-    backfills.sort_by(|a, b| a.create_time.total_cmp(&b.create_time).then_with(|| a.id.cmp(&b.id)));
+    backfills.sort_by(|x, y| {
+        x.create_time
+            .total_cmp(&y.create_time)
+            .then_with(|| x.id.cmp(&y.id))
+    });
     let mut filled = Vec::new();
     for backfill in backfills {
-        if let Some((m, members, slots)) = fill_backfill(key, rules, backfill, &live, &by_rating, &mut matched) {
-            done.extend(members);
+        let region = pool.region_index[&backfill.region];
+        if let Some((draft, slots)) =
+            fill_backfill(rules, backfill, region, &live, &by_rating, &mut matched)
+        {
             filled.push((backfill.id.clone(), slots));
-            matches.push(m);
+            matches.push(draft);
         }
     }
 
-    // Then new matches, oldest anchor first.
+    // Each region's eligible tickets in rating order: the buckets candidates are drawn from.
+    let mut lanes: Vec<Option<Lane>> = (0..pool.regions.len()).map(|_| None).collect();
+    for &i in &by_rating {
+        for &(region, ms) in &live[i].ticket.latencies {
+            if f64::from(ms) <= live[i].ceiling {
+                lanes[usize::from(region)]
+                    .get_or_insert_with(|| Lane::new(live.len()))
+                    .push(i);
+            }
+        }
+    }
+    for lane in lanes.iter_mut().flatten() {
+        lane.link();
+    }
+
+    // Then new matches, oldest anchor first; regions in order of the anchor's latency, then name.
     let mut anchors: Vec<usize> = (0..live.len()).collect();
-    anchors.sort_by(|&a, &b| {
-        let (ta, tb) = (live[a].ticket, live[b].ticket);
-        ta.enqueue_time.total_cmp(&tb.enqueue_time).then_with(|| ta.id.cmp(&tb.id))
+    anchors.sort_by(|&x, &y| {
+        live[x]
+            .enqueue_time
+            .total_cmp(&live[y].enqueue_time)
+            .then_with(|| live[x].ticket.id.cmp(&live[y].ticket.id))
     });
+    let mut regions: Vec<(u32, u16)> = Vec::new();
+    let mut scratch = Scratch::default();
     for anchor in anchors {
         if matched[anchor] {
             continue;
         }
-        let mut regions: Vec<(u32, &String)> =
-            live[anchor].ticket.latencies.iter().filter(|(_, &ms)| f64::from(ms) <= live[anchor].ceiling).map(|(r, &ms)| (ms, r)).collect();
-        regions.sort();
-        for (_, region) in regions {
-            if let Some(group) = gather(rules, anchor, region, &live, &by_rating, &position, &matched) {
-                for &i in &group {
+        regions.clear();
+        regions.extend(
+            live[anchor]
+                .ticket
+                .latencies
+                .iter()
+                .filter(|&&(_, ms)| f64::from(ms) <= live[anchor].ceiling)
+                .map(|&(r, ms)| (ms, r)),
+        );
+        regions.sort_by(|x, y| {
+            x.0.cmp(&y.0)
+                .then_with(|| pool.regions[usize::from(x.1)].cmp(&pool.regions[usize::from(y.1)]))
+        });
+        for &(_, region) in &regions {
+            let lane = lanes[usize::from(region)]
+                .as_mut()
+                .expect("the anchor is eligible in its own regions");
+            if gather(rules, anchor, lane, &live, &matched, &mut scratch) {
+                for &i in &scratch.group {
                     matched[i] = true;
-                    done.push(live[i].ticket.id.clone());
                 }
-                matches.push(form(key, rules, region, &group, &live));
+                matches.push(form(
+                    rules,
+                    &pool.regions[usize::from(region)],
+                    region,
+                    &scratch.group,
+                    &live,
+                ));
                 break;
             }
         }
     }
-    (matches, expired, filled, done)
+    (matches, expired, filled)
 }
 
 /// Whether `candidate` can join `group` on rating: every member's window must hold every rating.
 fn windows_hold(group: &[usize], candidate: usize, live: &[Live<'_>]) -> bool {
-    let (mut lo, mut hi) = (live[candidate].ticket.rating, live[candidate].ticket.rating);
+    let (mut lo, mut hi) = (live[candidate].rating, live[candidate].rating);
     for &i in group {
-        lo = lo.min(live[i].ticket.rating);
-        hi = hi.max(live[i].ticket.rating);
+        lo = lo.min(live[i].rating);
+        hi = hi.max(live[i].rating);
     }
     group.iter().chain(std::iter::once(&candidate)).all(|&i| {
-        let r = live[i].ticket.rating;
+        let r = live[i].rating;
         hi - r <= live[i].window && r - lo <= live[i].window
     })
 }
 
-/// Collects a full match around `anchor` in `region`, nearest ratings first; None if there is none.
+/// The tickets eligible in one region this tick, in rating order, with skip links over tickets
+/// already matched (path-compressed), so scans stay near-linear as the pool empties.
+struct Lane {
+    order: Vec<usize>,
+    position: Vec<u32>,
+    next: Vec<usize>,
+    prev: Vec<usize>,
+}
+
+const NONE: usize = usize::MAX;
+
+impl Lane {
+    fn new(tickets: usize) -> Self {
+        Lane {
+            order: Vec::new(),
+            position: vec![u32::MAX; tickets],
+            next: Vec::new(),
+            prev: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, ticket: usize) {
+        self.position[ticket] =
+            u32::try_from(self.order.len()).expect("fewer than 4 billion tickets");
+        self.order.push(ticket);
+    }
+
+    fn link(&mut self) {
+        let n = self.order.len();
+        self.next = (1..=n).collect();
+        self.prev = (0..n).map(|p| if p == 0 { NONE } else { p - 1 }).collect();
+    }
+
+    /// The first unmatched position at or right of `p` (`order.len()` if none).
+    fn right(&mut self, mut p: usize, matched: &[bool]) -> usize {
+        let start = p;
+        while p < self.order.len() && matched[self.order[p]] {
+            p = self.next[p];
+        }
+        let mut q = start;
+        while q < p && q < self.order.len() {
+            let step = self.next[q];
+            self.next[q] = p;
+            q = step;
+        }
+        p
+    }
+
+    /// The first unmatched position at or left of `p` (`NONE` if none).
+    fn left(&mut self, mut p: usize, matched: &[bool]) -> usize {
+        let start = p;
+        while p != NONE && matched[self.order[p]] {
+            p = self.prev[p];
+        }
+        let mut q = start;
+        while q != NONE && q != p {
+            let step = self.prev[q];
+            self.prev[q] = p;
+            q = step;
+        }
+        p
+    }
+}
+
+/// Buffers reused across anchors (a tick forms tens of thousands of groups).
+#[derive(Default)]
+struct Scratch {
+    group: Vec<usize>,
+    sizes: Vec<u32>,
+}
+
+/// Collects a full match around `anchor` from `lane` into `scratch.group`, nearest ratings first;
+/// false if there is none. Candidates already in a match are skipped by the lane's links; the others
+/// are considered in order of rating distance (ties: the lower rating) and taken when they fit.
 fn gather(
     rules: &ModeRules,
     anchor: usize,
-    region: &str,
+    lane: &mut Lane,
     live: &[Live<'_>],
-    by_rating: &[usize],
-    position: &[usize],
     matched: &[bool],
-) -> Option<Vec<usize>> {
-    let need = rules.players_per_match();
-    let mut group = vec![anchor];
-    let mut sizes = vec![live[anchor].ticket.size];
-    let mut remaining = need - live[anchor].ticket.size;
-    let anchor_rating = live[anchor].ticket.rating;
+    scratch: &mut Scratch,
+) -> bool {
+    let Scratch { group, sizes } = scratch;
+    group.clear();
+    sizes.clear();
+    group.push(anchor);
+    sizes.push(live[anchor].ticket.size);
+    let mut remaining = rules.players_per_match() - live[anchor].ticket.size;
+    let anchor_rating = live[anchor].rating;
     let reach = live[anchor].window;
-    let pos = position[anchor];
-    let (mut left, mut right) = (pos.checked_sub(1), pos + 1);
+    let pos = lane.position[anchor] as usize;
+    let mut left = if pos == 0 { NONE } else { pos - 1 };
+    let mut right = pos + 1;
     while remaining > 0 {
-        let left_diff = left.map(|l| anchor_rating - live[by_rating[l]].ticket.rating);
-        let right_diff = (right < by_rating.len()).then(|| live[by_rating[right]].ticket.rating - anchor_rating);
+        left = if left == NONE {
+            NONE
+        } else {
+            lane.left(left, matched)
+        };
+        right = lane.right(right, matched);
+        let left_diff = (left != NONE).then(|| anchor_rating - live[lane.order[left]].rating);
+        let right_diff =
+            (right < lane.order.len()).then(|| live[lane.order[right]].rating - anchor_rating);
         let take_left = match (left_diff, right_diff) {
             (Some(l), Some(r)) => l <= r,
             (Some(_), None) => true,
             (None, Some(_)) => false,
-            (None, None) => return None,
+            (None, None) => return false,
         };
         let (idx, diff) = if take_left {
-            let l = left.expect("checked");
-            left = l.checked_sub(1);
-            (by_rating[l], left_diff.expect("checked"))
+            let at = left;
+            left = if at == 0 { NONE } else { at - 1 };
+            (lane.order[at], left_diff.expect("checked"))
         } else {
-            let r = right;
+            let at = right;
             right += 1;
-            (by_rating[r], right_diff.expect("checked"))
+            (lane.order[at], right_diff.expect("checked"))
         };
         if diff > reach {
             // Sorted by rating: everything further on this side is out of the anchor's window too.
             if take_left {
-                left = None;
+                left = NONE;
             } else {
-                right = by_rating.len();
+                right = lane.order.len();
             }
             continue;
         }
         let candidate = &live[idx];
-        if matched[idx] || candidate.ticket.size > remaining || candidate.eligible(region).is_none() || !windows_hold(&group, idx, live) {
+        if candidate.ticket.size > remaining || !windows_hold(group, idx, live) {
             continue;
         }
         if candidate.ticket.size > 1 {
-            let mut trial = sizes.clone();
-            trial.push(candidate.ticket.size);
-            if !can_pack(&trial, rules.team_size, rules.team_count) {
+            sizes.push(candidate.ticket.size);
+            let fits = can_pack(sizes, rules.team_size, rules.team_count);
+            sizes.pop();
+            if !fits {
                 continue;
             }
         }
@@ -417,23 +704,35 @@ fn gather(
         sizes.push(candidate.ticket.size);
         remaining -= candidate.ticket.size;
     }
-    Some(group)
+    true
 }
 
-fn form(key: &(String, String), rules: &ModeRules, region: &str, group: &[usize], live: &[Live<'_>]) -> FormedMatch {
-    let items: Vec<(u32, f64)> = group.iter().map(|&i| (live[i].ticket.size, live[i].ticket.rating_sum)).collect();
+fn form(
+    rules: &ModeRules,
+    region_name: &str,
+    region: u16,
+    group: &[usize],
+    live: &[Live<'_>],
+) -> Draft {
+    let items: Vec<(u32, f64)> = group
+        .iter()
+        .map(|&i| (live[i].ticket.size, live[i].ticket.rating_sum))
+        .collect();
     let assignment = balance(&items, rules.team_size, rules.team_count);
     let mut teams = vec![Vec::new(); rules.team_count as usize];
     let mut team_ratings = vec![0.0; rules.team_count as usize];
     for (k, &i) in group.iter().enumerate() {
-        teams[assignment[k]].push(live[i].ticket.id.clone());
+        teams[assignment[k]].push(live[i].slot);
         team_ratings[assignment[k]] += live[i].ticket.rating_sum;
     }
-    for team in &mut teams {
-        team.sort();
-    }
     let quality = quality(rules, region, group, live, &team_ratings);
-    FormedMatch { game: key.0.clone(), mode: key.1.clone(), region: region.to_string(), teams, team_ratings, quality, backfill_id: None }
+    Draft {
+        region: region_name.to_string(),
+        teams,
+        team_ratings,
+        quality,
+        backfill_id: None,
+    }
 }
 
 /// Match quality in [0, 1]: 0.35 × rating closeness + 0.35 × team balance + 0.2 × latency + 0.1 × wait.
@@ -445,9 +744,16 @@ fn form(key: &(String, String), rules: &ModeRules, region: &str, group: &[usize]
 ///
 /// For a backfill the balance term is 1: the teams are the running session's, not ours to even.
 /// Each term is clamped to [0, 1], so the score is too.
-fn quality(rules: &ModeRules, region: &str, group: &[usize], live: &[Live<'_>], team_ratings: &[f64]) -> f64 {
+fn quality(
+    rules: &ModeRules,
+    region: u16,
+    group: &[usize],
+    live: &[Live<'_>],
+    team_ratings: &[f64],
+) -> f64 {
     let clamp = |x: f64| if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) };
-    let (mut lo, mut hi, mut worst_ms, mut wait_sum) = (f64::INFINITY, f64::NEG_INFINITY, 0u32, 0.0);
+    let (mut lo, mut hi, mut worst_ms, mut wait_sum) =
+        (f64::INFINITY, f64::NEG_INFINITY, 0u32, 0.0);
     for &i in group {
         lo = lo.min(live[i].ticket.rating);
         hi = hi.max(live[i].ticket.rating);
@@ -455,7 +761,11 @@ fn quality(rules: &ModeRules, region: &str, group: &[usize], live: &[Live<'_>], 
         wait_sum += live[i].wait;
     }
     let spread = 1.0 - (hi - lo) / (2.0 * rules.rating.end.max(1.0));
-    let gap = team_ratings.iter().copied().fold(f64::NEG_INFINITY, f64::max) - team_ratings.iter().copied().fold(f64::INFINITY, f64::min);
+    let gap = team_ratings
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max)
+        - team_ratings.iter().copied().fold(f64::INFINITY, f64::min);
     let balance = 1.0 - gap / f64::from(rules.team_size) / rules.rating.start.max(1.0);
     let latency = 1.0 - f64::from(worst_ms) / rules.latency.end.max(1.0);
     #[allow(clippy::cast_precision_loss)]
@@ -463,60 +773,70 @@ fn quality(rules: &ModeRules, region: &str, group: &[usize], live: &[Live<'_>], 
     clamp(0.35 * clamp(spread) + 0.35 * clamp(balance) + 0.2 * clamp(latency) + 0.1 * clamp(wait))
 }
 
-/// Fills as many open slots of `backfill` as eligible tickets allow, nearest rating first.
+/// Fills as many open slots of `backfill` as eligible tickets allow, nearest rating first. Returns
+/// the match and the slots still open.
 fn fill_backfill(
-    key: &(String, String),
     rules: &ModeRules,
     backfill: &BackfillSpec,
+    region: u16,
     live: &[Live<'_>],
     by_rating: &[usize],
     matched: &mut [bool],
-) -> Option<(FormedMatch, Vec<String>, Vec<u32>)> {
+) -> Option<(Draft, Vec<u32>)> {
     let mut slots = backfill.open_slots.clone();
     let mut order: Vec<usize> = by_rating
         .iter()
         .copied()
-        .filter(|&i| !matched[i] && live[i].eligible(&backfill.region).is_some() && (live[i].ticket.rating - backfill.rating).abs() <= live[i].window)
+        .filter(|&i| {
+            !matched[i]
+                && live[i].eligible(region).is_some()
+                && (live[i].ticket.rating - backfill.rating).abs() <= live[i].window
+        })
         .collect();
-    order.sort_by(|&a, &b| {
-        let (da, db) = ((live[a].ticket.rating - backfill.rating).abs(), (live[b].ticket.rating - backfill.rating).abs());
-        da.total_cmp(&db).then(live[a].ticket.enqueue_time.total_cmp(&live[b].ticket.enqueue_time)).then_with(|| live[a].ticket.id.cmp(&live[b].ticket.id))
+    order.sort_by(|&x, &y| {
+        let (dx, dy) = (
+            (live[x].ticket.rating - backfill.rating).abs(),
+            (live[y].ticket.rating - backfill.rating).abs(),
+        );
+        dx.total_cmp(&dy)
+            .then(
+                live[x]
+                    .ticket
+                    .enqueue_time
+                    .total_cmp(&live[y].ticket.enqueue_time),
+            )
+            .then_with(|| live[x].ticket.id.cmp(&live[y].ticket.id))
     });
     let mut teams = vec![Vec::new(); rules.team_count as usize];
     let mut team_ratings = vec![0.0; rules.team_count as usize];
-    let mut members = Vec::new();
     let mut group = Vec::new();
     for i in order {
         // The team with the most open slots that fits the ticket (ties: lowest index).
-        let fit = (0..slots.len()).filter(|&t| slots[t] >= live[i].ticket.size).max_by(|&a, &b| slots[a].cmp(&slots[b]).then(b.cmp(&a)));
+        let fit = (0..slots.len())
+            .filter(|&t| slots[t] >= live[i].ticket.size)
+            .max_by(|&x, &y| slots[x].cmp(&slots[y]).then(y.cmp(&x)));
         if let Some(t) = fit {
             slots[t] -= live[i].ticket.size;
-            teams[t].push(live[i].ticket.id.clone());
+            teams[t].push(live[i].slot);
             team_ratings[t] += live[i].ticket.rating_sum;
             matched[i] = true;
-            members.push(live[i].ticket.id.clone());
             group.push(i);
             if slots.iter().all(|&s| s == 0) {
                 break;
             }
         }
     }
-    if members.is_empty() {
+    if group.is_empty() {
         return None;
     }
-    for team in &mut teams {
-        team.sort();
-    }
-    let formed = FormedMatch {
-        game: key.0.clone(),
-        mode: key.1.clone(),
+    let draft = Draft {
         region: backfill.region.clone(),
         teams,
-        quality: quality(rules, &backfill.region, &group, live, &[0.0]),
+        quality: quality(rules, region, &group, live, &[0.0]),
         team_ratings,
         backfill_id: Some(backfill.id.clone()),
     };
-    Some((formed, members, slots))
+    Some((draft, slots))
 }
 
 #[cfg(test)]
@@ -525,11 +845,21 @@ mod tests {
     use crate::schedule::Widening;
 
     fn rules(team_size: u32, team_count: u32) -> ModeRules {
-        ModeRules { team_size, team_count, rating: Widening::RATING_DEFAULT, latency: Widening::LATENCY_DEFAULT, max_wait_seconds: 120.0 }
+        ModeRules {
+            team_size,
+            team_count,
+            rating: Widening::RATING_DEFAULT,
+            latency: Widening::LATENCY_DEFAULT,
+            max_wait_seconds: 120.0,
+        }
     }
 
     fn pool(team_size: u32, team_count: u32) -> Pool {
-        Pool::new(vec![(("g".into(), "m".into()), rules(team_size, team_count))]).unwrap()
+        Pool::new(vec![(
+            ("g".into(), "m".into()),
+            rules(team_size, team_count),
+        )])
+        .unwrap()
     }
 
     fn ticket(id: &str, ratings: &[f64], latencies: &[(&str, u32)], t: f64) -> TicketSpec {
@@ -537,8 +867,15 @@ mod tests {
             id: id.into(),
             game: "g".into(),
             mode: "m".into(),
-            players: ratings.iter().enumerate().map(|(i, &r)| (format!("{id}-p{i}"), r)).collect(),
-            latencies: latencies.iter().map(|&(r, ms)| (r.to_string(), ms)).collect(),
+            players: ratings
+                .iter()
+                .enumerate()
+                .map(|(i, &r)| (format!("{id}-p{i}"), r))
+                .collect(),
+            latencies: latencies
+                .iter()
+                .map(|&(r, ms)| (r.to_string(), ms))
+                .collect(),
             enqueue_time: t,
         }
     }
@@ -547,7 +884,8 @@ mod tests {
     fn four_close_players_make_one_balanced_2v2() {
         let mut p = pool(2, 2);
         for (i, r) in [1500.0, 1520.0, 1480.0, 1510.0].iter().enumerate() {
-            p.enqueue(ticket(&format!("t{i}"), &[*r], &[("eu", 30)], 0.0)).unwrap();
+            p.enqueue(ticket(&format!("t{i}"), &[*r], &[("eu", 30)], 0.0))
+                .unwrap();
         }
         let out = p.tick(1.0);
         assert_eq!(out.matches.len(), 1);
@@ -561,9 +899,14 @@ mod tests {
     #[test]
     fn rating_window_widens_with_wait() {
         let mut p = pool(1, 2);
-        p.enqueue(ticket("low", &[1000.0], &[("eu", 20)], 0.0)).unwrap();
-        p.enqueue(ticket("high", &[1300.0], &[("eu", 20)], 0.0)).unwrap();
-        assert!(p.tick(1.0).matches.is_empty(), "300 apart is outside the initial 100 window");
+        p.enqueue(ticket("low", &[1000.0], &[("eu", 20)], 0.0))
+            .unwrap();
+        p.enqueue(ticket("high", &[1300.0], &[("eu", 20)], 0.0))
+            .unwrap();
+        assert!(
+            p.tick(1.0).matches.is_empty(),
+            "300 apart is outside the initial 100 window"
+        );
         // At 30 s both windows are 100 + 400 * 30/40 = 400 wide.
         assert_eq!(p.tick(30.0).matches.len(), 1);
     }
@@ -571,9 +914,14 @@ mod tests {
     #[test]
     fn latency_ceiling_widens_and_picks_a_shared_region() {
         let mut p = pool(1, 2);
-        p.enqueue(ticket("a", &[1500.0], &[("eu", 40), ("us", 120)], 0.0)).unwrap();
-        p.enqueue(ticket("b", &[1500.0], &[("us", 45), ("eu", 110)], 0.0)).unwrap();
-        assert!(p.tick(1.0).matches.is_empty(), "no region under both ceilings yet");
+        p.enqueue(ticket("a", &[1500.0], &[("eu", 40), ("us", 120)], 0.0))
+            .unwrap();
+        p.enqueue(ticket("b", &[1500.0], &[("us", 45), ("eu", 110)], 0.0))
+            .unwrap();
+        assert!(
+            p.tick(1.0).matches.is_empty(),
+            "no region under both ceilings yet"
+        );
         let out = p.tick(20.0);
         assert_eq!(out.matches.len(), 1);
         // At 20 s both ceilings are 150 ms: the anchor (a) tries its own best region first, and b is
@@ -584,26 +932,42 @@ mod tests {
     #[test]
     fn parties_stay_whole_and_teams_are_exact() {
         let mut p = pool(3, 2);
-        p.enqueue(ticket("duo1", &[1500.0, 1500.0], &[("eu", 20)], 0.0)).unwrap();
-        p.enqueue(ticket("duo2", &[1500.0, 1510.0], &[("eu", 20)], 0.5)).unwrap();
-        p.enqueue(ticket("duo3", &[1490.0, 1500.0], &[("eu", 20)], 0.6)).unwrap();
-        assert!(p.tick(1.0).matches.is_empty(), "three duos cannot make two teams of three");
-        p.enqueue(ticket("solo1", &[1505.0], &[("eu", 20)], 0.7)).unwrap();
-        p.enqueue(ticket("solo2", &[1495.0], &[("eu", 20)], 0.8)).unwrap();
+        p.enqueue(ticket("duo1", &[1500.0, 1500.0], &[("eu", 20)], 0.0))
+            .unwrap();
+        p.enqueue(ticket("duo2", &[1500.0, 1510.0], &[("eu", 20)], 0.5))
+            .unwrap();
+        p.enqueue(ticket("duo3", &[1490.0, 1500.0], &[("eu", 20)], 0.6))
+            .unwrap();
+        assert!(
+            p.tick(1.0).matches.is_empty(),
+            "three duos cannot make two teams of three"
+        );
+        p.enqueue(ticket("solo1", &[1505.0], &[("eu", 20)], 0.7))
+            .unwrap();
+        p.enqueue(ticket("solo2", &[1495.0], &[("eu", 20)], 0.8))
+            .unwrap();
         let out = p.tick(1.0);
         assert_eq!(out.matches.len(), 1);
         let m = &out.matches[0];
-        assert!(m.teams.iter().all(|t| t.iter().any(|id| id.starts_with("duo")) && t.iter().any(|id| id.starts_with("solo"))));
+        assert!(m
+            .teams
+            .iter()
+            .all(|t| t.iter().any(|id| id.starts_with("duo"))
+                && t.iter().any(|id| id.starts_with("solo"))));
         assert_eq!(p.len(), 1, "one duo waits for the next match");
     }
 
     #[test]
     fn oldest_ticket_anchors_first_and_expired_tickets_leave() {
         let mut p = pool(1, 2);
-        p.enqueue(ticket("old", &[1500.0], &[("eu", 20)], 0.0)).unwrap();
-        p.enqueue(ticket("stale", &[100.0], &[("eu", 20)], -200.0)).unwrap();
-        p.enqueue(ticket("near-new", &[1501.0], &[("eu", 20)], 5.0)).unwrap();
-        p.enqueue(ticket("near-old", &[1499.0], &[("eu", 20)], 1.0)).unwrap();
+        p.enqueue(ticket("old", &[1500.0], &[("eu", 20)], 0.0))
+            .unwrap();
+        p.enqueue(ticket("stale", &[100.0], &[("eu", 20)], -200.0))
+            .unwrap();
+        p.enqueue(ticket("near-new", &[1501.0], &[("eu", 20)], 5.0))
+            .unwrap();
+        p.enqueue(ticket("near-old", &[1499.0], &[("eu", 20)], 1.0))
+            .unwrap();
         let out = p.tick(6.0);
         assert_eq!(out.expired, vec!["stale".to_string()]);
         assert_eq!(out.matches.len(), 1);
@@ -616,10 +980,19 @@ mod tests {
     fn backfill_is_served_before_new_matches() {
         let mut p = pool(2, 2);
         for (i, r) in [1500.0, 1505.0, 1495.0, 1502.0].iter().enumerate() {
-            p.enqueue(ticket(&format!("t{i}"), &[*r], &[("eu", 20)], 0.0)).unwrap();
+            p.enqueue(ticket(&format!("t{i}"), &[*r], &[("eu", 20)], 0.0))
+                .unwrap();
         }
-        p.add_backfill(BackfillSpec { id: "bf".into(), game: "g".into(), mode: "m".into(), region: "eu".into(), open_slots: vec![1, 0], rating: 1500.0, create_time: 0.0 })
-            .unwrap();
+        p.add_backfill(BackfillSpec {
+            id: "bf".into(),
+            game: "g".into(),
+            mode: "m".into(),
+            region: "eu".into(),
+            open_slots: vec![1, 0],
+            rating: 1500.0,
+            create_time: 0.0,
+        })
+        .unwrap();
         let out = p.tick(1.0);
         assert_eq!(out.matches[0].backfill_id.as_deref(), Some("bf"));
         assert_eq!(out.matches[0].teams, vec![vec!["t0".to_string()], vec![]]);
@@ -630,14 +1003,29 @@ mod tests {
     #[test]
     fn bad_input_is_refused() {
         let mut p = pool(2, 2);
-        assert!(matches!(p.enqueue(ticket("x", &[1.0, 2.0, 3.0], &[("eu", 1)], 0.0)), Err(PoolError::InvalidTicket(_))));
-        assert!(matches!(p.enqueue(ticket("x", &[1.0], &[], 0.0)), Err(PoolError::InvalidTicket(_))));
-        assert!(matches!(p.enqueue(ticket("x", &[-1.0], &[("eu", 1)], 0.0)), Err(PoolError::InvalidTicket(_))));
+        assert!(matches!(
+            p.enqueue(ticket("x", &[1.0, 2.0, 3.0], &[("eu", 1)], 0.0)),
+            Err(PoolError::InvalidTicket(_))
+        ));
+        assert!(matches!(
+            p.enqueue(ticket("x", &[1.0], &[], 0.0)),
+            Err(PoolError::InvalidTicket(_))
+        ));
+        assert!(matches!(
+            p.enqueue(ticket("x", &[-1.0], &[("eu", 1)], 0.0)),
+            Err(PoolError::InvalidTicket(_))
+        ));
         let mut other = ticket("x", &[1.0], &[("eu", 1)], 0.0);
         other.mode = "nope".into();
-        assert!(matches!(p.enqueue(other), Err(PoolError::UnknownMode { .. })));
+        assert!(matches!(
+            p.enqueue(other),
+            Err(PoolError::UnknownMode { .. })
+        ));
         p.enqueue(ticket("x", &[1.0], &[("eu", 1)], 0.0)).unwrap();
-        assert!(matches!(p.enqueue(ticket("x", &[1.0], &[("eu", 1)], 0.0)), Err(PoolError::DuplicateTicket(_))));
+        assert!(matches!(
+            p.enqueue(ticket("x", &[1.0], &[("eu", 1)], 0.0)),
+            Err(PoolError::DuplicateTicket(_))
+        ));
         assert!(p.cancel("x") && !p.cancel("x"));
     }
 
@@ -647,7 +1035,13 @@ mod tests {
             let mut p = pool(2, 2);
             for i in 0..40u32 {
                 let r = 1200.0 + f64::from((i * 37) % 600);
-                p.enqueue(ticket(&format!("t{i:02}"), &[r], &[("eu", 20 + i % 40), ("us", 60 - i % 30)], f64::from(i) * 0.1)).unwrap();
+                p.enqueue(ticket(
+                    &format!("t{i:02}"),
+                    &[r],
+                    &[("eu", 20 + i % 40), ("us", 60 - i % 30)],
+                    f64::from(i) * 0.1,
+                ))
+                .unwrap();
             }
             p
         };

@@ -12,8 +12,16 @@ pub struct Widening {
 }
 
 impl Widening {
-    pub const RATING_DEFAULT: Widening = Widening { start: 100.0, end: 500.0, seconds: 40.0 };
-    pub const LATENCY_DEFAULT: Widening = Widening { start: 50.0, end: 150.0, seconds: 20.0 };
+    pub const RATING_DEFAULT: Widening = Widening {
+        start: 100.0,
+        end: 500.0,
+        seconds: 40.0,
+    };
+    pub const LATENCY_DEFAULT: Widening = Widening {
+        start: 50.0,
+        end: 150.0,
+        seconds: 20.0,
+    };
 
     /// The width after waiting `wait_seconds`. Negative waits (clock skew) count as zero; a zero-length
     /// schedule is already fully widened.
@@ -64,14 +72,30 @@ mod tests {
 
     #[test]
     fn zero_length_schedule_is_fully_wide() {
-        let w = Widening { start: 10.0, end: 20.0, seconds: 0.0 };
+        let w = Widening {
+            start: 10.0,
+            end: 20.0,
+            seconds: 0.0,
+        };
         assert!((w.at(0.0) - 20.0).abs() < 1e-9);
     }
 
     #[test]
     fn validation_refuses_narrowing_and_nan() {
-        assert!(Widening { start: 5.0, end: 1.0, seconds: 1.0 }.validate().is_err());
-        assert!(Widening { start: f64::NAN, end: 1.0, seconds: 1.0 }.validate().is_err());
+        assert!(Widening {
+            start: 5.0,
+            end: 1.0,
+            seconds: 1.0
+        }
+        .validate()
+        .is_err());
+        assert!(Widening {
+            start: f64::NAN,
+            end: 1.0,
+            seconds: 1.0
+        }
+        .validate()
+        .is_err());
         assert!(Widening::RATING_DEFAULT.validate().is_ok());
     }
 }

@@ -23,8 +23,17 @@ pub fn pack(sizes: &[u32], team_size: u32, team_count: u32) -> Option<Vec<usize>
     }
 }
 
-fn place(order: &[usize], k: usize, sizes: &[u32], cap: u32, loads: &mut [u32], placed: &mut [usize]) -> bool {
-    let Some(&item) = order.get(k) else { return true };
+fn place(
+    order: &[usize],
+    k: usize,
+    sizes: &[u32],
+    cap: u32,
+    loads: &mut [u32],
+    placed: &mut [usize],
+) -> bool {
+    let Some(&item) = order.get(k) else {
+        return true;
+    };
     let mut tried: Vec<u32> = Vec::new();
     for team in 0..loads.len() {
         // Teams with the same load are interchangeable: trying one of them is enough.
@@ -53,13 +62,21 @@ fn place(order: &[usize], k: usize, sizes: &[u32], cap: u32, loads: &mut [u32], 
 pub fn balance(items: &[(u32, f64)], team_size: u32, team_count: u32) -> Vec<usize> {
     let teams = team_count as usize;
     let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| items[b].0.cmp(&items[a].0).then(items[b].1.total_cmp(&items[a].1)).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        items[b]
+            .0
+            .cmp(&items[a].0)
+            .then(items[b].1.total_cmp(&items[a].1))
+            .then(a.cmp(&b))
+    });
     let mut loads = vec![0u32; teams];
     let mut sums = vec![0.0f64; teams];
     let mut assign = vec![usize::MAX; items.len()];
     let mut greedy_ok = true;
     for &i in &order {
-        let best = (0..teams).filter(|&t| loads[t] + items[i].0 <= team_size).min_by(|&a, &b| sums[a].total_cmp(&sums[b]).then(a.cmp(&b)));
+        let best = (0..teams)
+            .filter(|&t| loads[t] + items[i].0 <= team_size)
+            .min_by(|&a, &b| sums[a].total_cmp(&sums[b]).then(a.cmp(&b)));
         if let Some(t) = best {
             assign[i] = t;
             loads[t] += items[i].0;
@@ -82,7 +99,8 @@ pub fn balance(items: &[(u32, f64)], team_size: u32, team_count: u32) -> Vec<usi
 }
 
 fn gap(sums: &[f64]) -> f64 {
-    sums.iter().copied().fold(f64::NEG_INFINITY, f64::max) - sums.iter().copied().fold(f64::INFINITY, f64::min)
+    sums.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        - sums.iter().copied().fold(f64::INFINITY, f64::min)
 }
 
 fn improve(items: &[(u32, f64)], assign: &mut [usize], sums: &mut [f64]) {
