@@ -70,14 +70,14 @@ lint: setup
 	@if git rev-parse --verify -q main >/dev/null && git cat-file -e main:buf.yaml 2>/dev/null; then \
 		buf breaking --against '$(BREAKING_AGAINST)' && echo "buf breaking: no breaking change against $(BREAKING_AGAINST)"; \
 	else echo "buf breaking: no contracts on main yet, nothing to compare"; fi
-	$(BIN)/ruff check services/playmesh tests bench clients/python/src/playmesh_sdk/client.py tools
-	$(BIN)/ruff format --check services/playmesh tests bench clients/python/src/playmesh_sdk/client.py
+	$(BIN)/ruff check services/playmesh tests bench clients/python/src/playmesh_sdk/client.py tools matchmaker_rs/python
+	$(BIN)/ruff format --check services/playmesh tests bench clients/python/src/playmesh_sdk/client.py matchmaker_rs/python
 
 stubtest: setup
 	cd matchmaker_rs && $(BIN)/python -m mypy.stubtest matchmaker_rs._native
 
 test-rust:
-	cd matchmaker_rs && cargo test --quiet
+	cd matchmaker_rs && cargo fmt --check && cargo clippy --quiet --all-targets -- -D warnings && cargo test --quiet
 
 test-python: setup
 	$(BIN)/python -m pytest tests

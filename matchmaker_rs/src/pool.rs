@@ -463,7 +463,7 @@ fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
             .then(lx.enqueue_time.total_cmp(&ly.enqueue_time))
             .then_with(|| lx.ticket.id.cmp(&ly.ticket.id))
     });
-    let mut matched = vec![false; live.len()];
+    let mut taken = vec![false; live.len()];
     let mut matches = Vec::new();
 
     // Backfills first, oldest first.
@@ -477,27 +477,14 @@ fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
     for backfill in backfills {
         let region = pool.region_index[&backfill.region];
         if let Some((draft, slots)) =
-            fill_backfill(rules, backfill, region, &live, &by_rating, &mut matched)
+            fill_backfill(rules, backfill, region, &live, &by_rating, &mut taken)
         {
             filled.push((backfill.id.clone(), slots));
             matches.push(draft);
         }
     }
 
-    // Each region's eligible tickets in rating order: the buckets candidates are drawn from.
-    let mut lanes: Vec<Option<Lane>> = (0..pool.regions.len()).map(|_| None).collect();
-    for &i in &by_rating {
-        for &(region, ms) in &live[i].ticket.latencies {
-            if f64::from(ms) <= live[i].ceiling {
-                lanes[usize::from(region)]
-                    .get_or_insert_with(|| Lane::new(live.len()))
-                    .push(i);
-            }
-        }
-    }
-    for lane in lanes.iter_mut().flatten() {
-        lane.link();
-    }
+    let mut lanes = build_lanes(&live, &by_rating, pool.regions.len());
 
     // Then new matches, oldest anchor first; regions in order of the anchor's latency, then name.
     let mut anchors: Vec<usize> = (0..live.len()).collect();
@@ -510,7 +497,7 @@ fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
     let mut regions: Vec<(u32, u16)> = Vec::new();
     let mut scratch = Scratch::default();
     for anchor in anchors {
-        if matched[anchor] {
+        if taken[anchor] {
             continue;
         }
         regions.clear();
@@ -530,9 +517,9 @@ fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
             let lane = lanes[usize::from(region)]
                 .as_mut()
                 .expect("the anchor is eligible in its own regions");
-            if gather(rules, anchor, lane, &live, &matched, &mut scratch) {
+            if gather(rules, anchor, lane, &live, &taken, &mut scratch) {
                 for &i in &scratch.group {
-                    matched[i] = true;
+                    taken[i] = true;
                 }
                 matches.push(form(
                     rules,
@@ -546,6 +533,25 @@ fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
         }
     }
     (matches, expired, filled)
+}
+
+/// Each region's eligible tickets in rating order: the buckets candidates are drawn from.
+fn build_lanes(live: &[Live<'_>], by_rating: &[usize], regions: usize) -> Vec<Option<Lane>> {
+    let mut lanes: Vec<Option<Lane>> = (0..regions).map(|_| None).collect();
+    for &i in by_rating {
+        for &(region, ms) in &live[i].ticket.latencies {
+            if f64::from(ms) <= live[i].ceiling {
+                lanes[usize::from(region)]
+                    .get_or_insert_with(|| Lane::new(live.len()))
+                    .push(i);
+            }
+        }
+    }
+    for lane in lanes.iter_mut().flatten() {
+        lane.link();
+    }
+
+    lanes
 }
 
 /// Whether `candidate` can join `group` on rating: every member's window must hold every rating.
