@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from playmesh.matchmaking.v1 import matchmaking_service_pb2 as mm
+from playmesh.lobby.v1 import lobby_service_pb2 as lobby
 from playmesh.runtime.registry import SERVICES
 
 from tests.support.clients import GrpcClient, RpcFailure
@@ -22,10 +22,10 @@ async def test_serving_through_envoy(grpc_client: GrpcClient, spec: object) -> N
 
 async def test_unbuilt_service_is_honestly_unimplemented(grpc_client: GrpcClient, world: World) -> None:
     with pytest.raises(RpcFailure) as unauthenticated:
-        await grpc_client.call("playmesh.matchmaking.v1.MatchmakingService/GetTicket", mm.GetTicketRequest(ticket_id="x"))
+        await grpc_client.call("playmesh.lobby.v1.LobbyService/GetParty", lobby.GetPartyRequest(party_id="x"))
     assert unauthenticated.value.code == grpc.StatusCode.UNAUTHENTICATED
     with pytest.raises(RpcFailure) as unimplemented:
         await grpc_client.call(
-            "playmesh.matchmaking.v1.MatchmakingService/GetTicket", mm.GetTicketRequest(ticket_id="x"), api_key=world.a.api_key, token=world.a.player_token
+            "playmesh.lobby.v1.LobbyService/GetParty", lobby.GetPartyRequest(party_id="x"), api_key=world.a.api_key, token=world.a.player_token
         )
     assert unimplemented.value.code == grpc.StatusCode.UNIMPLEMENTED

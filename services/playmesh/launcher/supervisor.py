@@ -37,6 +37,8 @@ class Platform:
         self.postgres: EmbeddedPostgres | None = None
         self.redis: EmbeddedRedis | None = None
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self._commands: dict[str, tuple[list[str], dict[str, str], pathlib.Path]] = {}
+        self._restarts: dict[str, list[float]] = {}
         self.database_url = settings.database_url
         self.redis_url = settings.redis_url
 
@@ -84,10 +86,12 @@ class Platform:
         path.touch(mode=0o600)
         path.write_text(json.dumps(endpoints, indent=2))
 
-    def _spawn(self, name: str, cmd: list[str], env: dict[str, str], log_path: pathlib.Path) -> None:
-        log = open(log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
-        process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    def _spawn(self, name: str, cmd: list[str], env: dict[str, str], log_path: pathlib.Path) -> subprocess.Popen[bytes]:
+        with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self._commands[name] = (cmd, env, log_path)
         self.children.append((name, process))
+        return process
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -114,9 +118,21 @@ class Platform:
                     time.sleep(0.2)
 
     def check_children(self) -> None:
-        for name, process in self.children:
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with code {process.returncode}; see {self.settings.data_path / 'logs'}")
+        """Restarts a child that died (a crash, an OOM kill, kill -9), at most 5 times a minute per child;
+        beyond that the platform is unhealthy and start-up or `up` fails loudly."""
+        for k, (name, process) in enumerate(self.children):
+            if process.poll() is None:
+                continue
+            now = time.monotonic()
+            recent = [t for t in self._restarts.get(name, []) if t > now - 60] + [now]
+            self._restarts[name] = recent
+            if len(recent) > 5:
+                raise RuntimeError(f"{name} keeps exiting (last code {process.returncode}); see {self.settings.data_path / 'logs'}")
+            self.say(f"  {name} exited with code {process.returncode}; restarting it")
+            cmd, env, log_path = self._commands[name]
+            self.children.pop(k)
+            self._spawn(name, cmd, env, log_path)
+            return
 
     def stop(self) -> None:
         self.say("stopping services")

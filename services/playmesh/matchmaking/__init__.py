@@ -1,1 +1,2 @@
-"""The matchmaking service. Its contract is `playmesh.matchmaking.v1`; the implementation arrives with its issue."""
+"""The matchmaking service: tickets durable in Redis (``store``), the tick loop with per-game leases
+around the Rust core (``engine``), the game's modes as matcher rules (``rules``), and the servicer."""

@@ -62,6 +62,7 @@ class Settings:
     redis_pool_size: int = _setting(64, "Redis connections per process; calls beyond it wait for a free one.")
     shutdown_grace_seconds: float = _setting(5.0, "On SIGTERM, how long in-flight RPCs may finish.")
     max_request_bytes: int = _setting(1048576, "Largest request body the gateway accepts (1 MiB).")
+    matchmaking_tick_ms: int = _setting(100, "How often the matchmaker forms matches, in milliseconds.")
     service_processes: int = _setting(1, "Processes per service started by `playmesh up`; each has its own port and Envoy balances across them.")
 
     def __post_init__(self) -> None:
@@ -83,7 +84,15 @@ class Settings:
                 problems.append(f"PLAYMESH_{f.name.upper()} must not be negative")
         if self.service_processes > 9:
             problems.append("PLAYMESH_SERVICE_PROCESSES must be at most 9 (worker ports are 10 apart)")
-        for name in ("access_token_ttl_seconds", "refresh_token_ttl_seconds", "bus_max_deliveries", "db_pool_size", "redis_pool_size", "service_processes"):
+        for name in (
+            "access_token_ttl_seconds",
+            "refresh_token_ttl_seconds",
+            "bus_max_deliveries",
+            "db_pool_size",
+            "redis_pool_size",
+            "service_processes",
+            "matchmaking_tick_ms",
+        ):
             if getattr(self, name) < 1:
                 problems.append(f"PLAYMESH_{name.upper()} must be at least 1")
         if problems:

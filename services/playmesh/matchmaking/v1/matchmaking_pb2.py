@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)playmesh/matchmaking/v1/matchmaking.proto\x12\x17playmesh.matchmaking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"F\n\rRegionLatency\x12\x16\n\x06region\x18\x01 \x01(\tR\x06region\x12\x1d\n\nlatency_ms\x18\x02 \x01(\x05R\tlatencyMs\"\xa5\x01\n\x0cSearchWindow\x12\x1d\n\nrating_min\x18\x01 \x01(\x01R\tratingMin\x12\x1d\n\nrating_max\x18\x02 \x01(\x01R\tratingMax\x12)\n\x10\x65ligible_regions\x18\x03 \x03(\tR\x0f\x65ligibleRegions\x12,\n\x12latency_ceiling_ms\x18\x04 \x01(\x05R\x10latencyCeilingMs\"\x95\x04\n\x06Ticket\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n\x07game_id\x18\x02 \x01(\tR\x06gameId\x12\x12\n\x04mode\x18\x03 \x01(\tR\x04mode\x12\x1d\n\nplayer_ids\x18\x04 \x03(\tR\tplayerIds\x12\x19\n\x08party_id\x18\x05 \x01(\tR\x07partyId\x12\x44\n\tlatencies\x18\x06 \x03(\x0b\x32&.playmesh.matchmaking.v1.RegionLatencyR\tlatencies\x12\x16\n\x06rating\x18\x07 \x01(\x01R\x06rating\x12:\n\x05state\x18\x08 \x01(\x0e\x32$.playmesh.matchmaking.v1.TicketStateR\x05state\x12J\n\rsearch_window\x18\t \x01(\x0b\x32%.playmesh.matchmaking.v1.SearchWindowR\x0csearchWindow\x12\x34\n\x05match\x18\n \x01(\x0b\x32\x1e.playmesh.matchmaking.v1.MatchR\x05match\x12;\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\"_\n\x0bMatchPlayer\x12\x1b\n\tplayer_id\x18\x01 \x01(\tR\x08playerId\x12\x1b\n\tticket_id\x18\x02 \x01(\tR\x08ticketId\x12\x16\n\x06rating\x18\x03 \x01(\x01R\x06rating\"{\n\x04Team\x12\x14\n\x05index\x18\x01 \x01(\x05R\x05index\x12>\n\x07players\x18\x02 \x03(\x0b\x32$.playmesh.matchmaking.v1.MatchPlayerR\x07players\x12\x1d\n\nrating_sum\x18\x03 \x01(\x01R\tratingSum\">\n\tJoinToken\x12\x1b\n\tplayer_id\x18\x01 \x01(\tR\x08playerId\x12\x14\n\x05token\x18\x02 \x01(\tR\x05token\"\xd4\x01\n\nAssignment\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12%\n\x0eserver_address\x18\x02 \x01(\tR\rserverAddress\x12\x43\n\x0bjoin_tokens\x18\x03 \x03(\x0b\x32\".playmesh.matchmaking.v1.JoinTokenR\njoinTokens\x12;\n\x0b\x61ssign_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nassignTime\"\xce\x02\n\x05Match\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n\x07game_id\x18\x02 \x01(\tR\x06gameId\x12\x12\n\x04mode\x18\x03 \x01(\tR\x04mode\x12\x16\n\x06region\x18\x04 \x01(\tR\x06region\x12\x33\n\x05teams\x18\x05 \x03(\x0b\x32\x1d.playmesh.matchmaking.v1.TeamR\x05teams\x12\x18\n\x07quality\x18\x06 \x01(\x01R\x07quality\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x43\n\nassignment\x18\x08 \x01(\x0b\x32#.playmesh.matchmaking.v1.AssignmentR\nassignment\x12\x1f\n\x0b\x62\x61\x63kfill_id\x18\t \x01(\tR\nbackfillId\"\xe2\x02\n\x08\x42\x61\x63kfill\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n\x07game_id\x18\x02 \x01(\tR\x06gameId\x12\x12\n\x04mode\x18\x03 \x01(\tR\x04mode\x12\x16\n\x06region\x18\x04 \x01(\tR\x06region\x12\x1d\n\nsession_id\x18\x05 \x01(\tR\tsessionId\x12O\n\nopen_slots\x18\x06 \x03(\x0b\x32\x30.playmesh.matchmaking.v1.Backfill.OpenSlotsEntryR\topenSlots\x12\x16\n\x06rating\x18\x07 \x01(\x01R\x06rating\x12;\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x1a<\n\x0eOpenSlotsEntry\x12\x10\n\x03key\x18\x01 \x01(\x05R\x03key\x12\x14\n\x05value\x18\x02 \x01(\x05R\x05value:\x02\x38\x01\"\xe1\x01\n\nQueueStats\x12\x12\n\x04mode\x18\x01 \x01(\tR\x04mode\x12\x16\n\x06region\x18\x02 \x01(\tR\x06region\x12%\n\x0equeued_players\x18\x03 \x01(\x05R\rqueuedPlayers\x12(\n\x10wait_seconds_p50\x18\x04 \x01(\x01R\x0ewaitSecondsP50\x12(\n\x10wait_seconds_p95\x18\x05 \x01(\x01R\x0ewaitSecondsP95\x12,\n\x12matches_per_minute\x18\x06 \x01(\x05R\x10matchesPerMinute*\xb0\x01\n\x0bTicketState\x12\x1c\n\x18TICKET_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13TICKET_STATE_QUEUED\x10\x01\x12\x1a\n\x16TICKET_STATE_SEARCHING\x10\x02\x12\x18\n\x14TICKET_STATE_MATCHED\x10\x03\x12\x1a\n\x16TICKET_STATE_CANCELLED\x10\x04\x12\x18\n\x14TICKET_STATE_EXPIRED\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)playmesh/matchmaking/v1/matchmaking.proto\x12\x17playmesh.matchmaking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"F\n\rRegionLatency\x12\x16\n\x06region\x18\x01 \x01(\tR\x06region\x12\x1d\n\nlatency_ms\x18\x02 \x01(\x05R\tlatencyMs\"\xa5\x01\n\x0cSearchWindow\x12\x1d\n\nrating_min\x18\x01 \x01(\x01R\tratingMin\x12\x1d\n\nrating_max\x18\x02 \x01(\x01R\tratingMax\x12)\n\x10\x65ligible_regions\x18\x03 \x03(\tR\x0f\x65ligibleRegions\x12,\n\x12latency_ceiling_ms\x18\x04 \x01(\x05R\x10latencyCeilingMs\"\xbc\x04\n\x06Ticket\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n\x07game_id\x18\x02 \x01(\tR\x06gameId\x12\x12\n\x04mode\x18\x03 \x01(\tR\x04mode\x12\x1d\n\nplayer_ids\x18\x04 \x03(\tR\tplayerIds\x12\x19\n\x08party_id\x18\x05 \x01(\tR\x07partyId\x12\x44\n\tlatencies\x18\x06 \x03(\x0b\x32&.playmesh.matchmaking.v1.RegionLatencyR\tlatencies\x12\x16\n\x06rating\x18\x07 \x01(\x01R\x06rating\x12:\n\x05state\x18\x08 \x01(\x0e\x32$.playmesh.matchmaking.v1.TicketStateR\x05state\x12J\n\rsearch_window\x18\t \x01(\x0b\x32%.playmesh.matchmaking.v1.SearchWindowR\x0csearchWindow\x12\x34\n\x05match\x18\n \x01(\x0b\x32\x1e.playmesh.matchmaking.v1.MatchR\x05match\x12;\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12%\n\x0eplayer_ratings\x18\r \x03(\x01R\rplayerRatings\"_\n\x0bMatchPlayer\x12\x1b\n\tplayer_id\x18\x01 \x01(\tR\x08playerId\x12\x1b\n\tticket_id\x18\x02 \x01(\tR\x08ticketId\x12\x16\n\x06rating\x18\x03 \x01(\x01R\x06rating\"{\n\x04Team\x12\x14\n\x05index\x18\x01 \x01(\x05R\x05index\x12>\n\x07players\x18\x02 \x03(\x0b\x32$.playmesh.matchmaking.v1.MatchPlayerR\x07players\x12\x1d\n\nrating_sum\x18\x03 \x01(\x01R\tratingSum\">\n\tJoinToken\x12\x1b\n\tplayer_id\x18\x01 \x01(\tR\x08playerId\x12\x14\n\x05token\x18\x02 \x01(\tR\x05token\"\xd4\x01\n\nAssignment\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12%\n\x0eserver_address\x18\x02 \x01(\tR\rserverAddress\x12\x43\n\x0bjoin_tokens\x18\x03 \x03(\x0b\x32\".playmesh.matchmaking.v1.JoinTokenR\njoinTokens\x12;\n\x0b\x61ssign_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nassignTime\"\xce\x02\n\x05Match\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n\x07game_id\x18\x02 \x01(\tR\x06gameId\x12\x12\n\x04mode\x18\x03 \x01(\tR\x04mode\x12\x16\n\x06region\x18\x04 \x01(\tR\x06region\x12\x33\n\x05teams\x18\x05 \x03(\x0b\x32\x1d.playmesh.matchmaking.v1.TeamR\x05teams\x12\x18\n\x07quality\x18\x06 \x01(\x01R\x07quality\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x43\n\nassignment\x18\x08 \x01(\x0b\x32#.playmesh.matchmaking.v1.AssignmentR\nassignment\x12\x1f\n\x0b\x62\x61\x63kfill_id\x18\t \x01(\tR\nbackfillId\"\xe2\x02\n\x08\x42\x61\x63kfill\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n\x07game_id\x18\x02 \x01(\tR\x06gameId\x12\x12\n\x04mode\x18\x03 \x01(\tR\x04mode\x12\x16\n\x06region\x18\x04 \x01(\tR\x06region\x12\x1d\n\nsession_id\x18\x05 \x01(\tR\tsessionId\x12O\n\nopen_slots\x18\x06 \x03(\x0b\x32\x30.playmesh.matchmaking.v1.Backfill.OpenSlotsEntryR\topenSlots\x12\x16\n\x06rating\x18\x07 \x01(\x01R\x06rating\x12;\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x1a<\n\x0eOpenSlotsEntry\x12\x10\n\x03key\x18\x01 \x01(\x05R\x03key\x12\x14\n\x05value\x18\x02 \x01(\x05R\x05value:\x02\x38\x01\"\xe1\x01\n\nQueueStats\x12\x12\n\x04mode\x18\x01 \x01(\tR\x04mode\x12\x16\n\x06region\x18\x02 \x01(\tR\x06region\x12%\n\x0equeued_players\x18\x03 \x01(\x05R\rqueuedPlayers\x12(\n\x10wait_seconds_p50\x18\x04 \x01(\x01R\x0ewaitSecondsP50\x12(\n\x10wait_seconds_p95\x18\x05 \x01(\x01R\x0ewaitSecondsP95\x12,\n\x12matches_per_minute\x18\x06 \x01(\x05R\x10matchesPerMinute*\xb0\x01\n\x0bTicketState\x12\x1c\n\x18TICKET_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13TICKET_STATE_QUEUED\x10\x01\x12\x1a\n\x16TICKET_STATE_SEARCHING\x10\x02\x12\x18\n\x14TICKET_STATE_MATCHED\x10\x03\x12\x1a\n\x16TICKET_STATE_CANCELLED\x10\x04\x12\x18\n\x14TICKET_STATE_EXPIRED\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,28 +34,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_BACKFILL_OPENSLOTSENTRY']._loaded_options = None
   _globals['_BACKFILL_OPENSLOTSENTRY']._serialized_options = b'8\001'
-  _globals['_TICKETSTATE']._serialized_start=2303
-  _globals['_TICKETSTATE']._serialized_end=2479
+  _globals['_TICKETSTATE']._serialized_start=2342
+  _globals['_TICKETSTATE']._serialized_end=2518
   _globals['_REGIONLATENCY']._serialized_start=103
   _globals['_REGIONLATENCY']._serialized_end=173
   _globals['_SEARCHWINDOW']._serialized_start=176
   _globals['_SEARCHWINDOW']._serialized_end=341
   _globals['_TICKET']._serialized_start=344
-  _globals['_TICKET']._serialized_end=877
-  _globals['_MATCHPLAYER']._serialized_start=879
-  _globals['_MATCHPLAYER']._serialized_end=974
-  _globals['_TEAM']._serialized_start=976
-  _globals['_TEAM']._serialized_end=1099
-  _globals['_JOINTOKEN']._serialized_start=1101
-  _globals['_JOINTOKEN']._serialized_end=1163
-  _globals['_ASSIGNMENT']._serialized_start=1166
-  _globals['_ASSIGNMENT']._serialized_end=1378
-  _globals['_MATCH']._serialized_start=1381
-  _globals['_MATCH']._serialized_end=1715
-  _globals['_BACKFILL']._serialized_start=1718
-  _globals['_BACKFILL']._serialized_end=2072
-  _globals['_BACKFILL_OPENSLOTSENTRY']._serialized_start=2012
-  _globals['_BACKFILL_OPENSLOTSENTRY']._serialized_end=2072
-  _globals['_QUEUESTATS']._serialized_start=2075
-  _globals['_QUEUESTATS']._serialized_end=2300
+  _globals['_TICKET']._serialized_end=916
+  _globals['_MATCHPLAYER']._serialized_start=918
+  _globals['_MATCHPLAYER']._serialized_end=1013
+  _globals['_TEAM']._serialized_start=1015
+  _globals['_TEAM']._serialized_end=1138
+  _globals['_JOINTOKEN']._serialized_start=1140
+  _globals['_JOINTOKEN']._serialized_end=1202
+  _globals['_ASSIGNMENT']._serialized_start=1205
+  _globals['_ASSIGNMENT']._serialized_end=1417
+  _globals['_MATCH']._serialized_start=1420
+  _globals['_MATCH']._serialized_end=1754
+  _globals['_BACKFILL']._serialized_start=1757
+  _globals['_BACKFILL']._serialized_end=2111
+  _globals['_BACKFILL_OPENSLOTSENTRY']._serialized_start=2051
+  _globals['_BACKFILL_OPENSLOTSENTRY']._serialized_end=2111
+  _globals['_QUEUESTATS']._serialized_start=2114
+  _globals['_QUEUESTATS']._serialized_end=2339
 # @@protoc_insertion_point(module_scope)

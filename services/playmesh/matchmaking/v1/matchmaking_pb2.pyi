@@ -46,7 +46,7 @@ class SearchWindow(_message.Message):
     def __init__(self, rating_min: _Optional[float] = ..., rating_max: _Optional[float] = ..., eligible_regions: _Optional[_Iterable[str]] = ..., latency_ceiling_ms: _Optional[int] = ...) -> None: ...
 
 class Ticket(_message.Message):
-    __slots__ = ("id", "game_id", "mode", "player_ids", "party_id", "latencies", "rating", "state", "search_window", "match", "create_time", "update_time")
+    __slots__ = ("id", "game_id", "mode", "player_ids", "party_id", "latencies", "rating", "state", "search_window", "match", "create_time", "update_time", "player_ratings")
     ID_FIELD_NUMBER: _ClassVar[int]
     GAME_ID_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +59,7 @@ class Ticket(_message.Message):
     MATCH_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PLAYER_RATINGS_FIELD_NUMBER: _ClassVar[int]
     id: str
     game_id: str
     mode: str
@@ -71,7 +72,8 @@ class Ticket(_message.Message):
     match: Match
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., game_id: _Optional[str] = ..., mode: _Optional[str] = ..., player_ids: _Optional[_Iterable[str]] = ..., party_id: _Optional[str] = ..., latencies: _Optional[_Iterable[_Union[RegionLatency, _Mapping]]] = ..., rating: _Optional[float] = ..., state: _Optional[_Union[TicketState, str]] = ..., search_window: _Optional[_Union[SearchWindow, _Mapping]] = ..., match: _Optional[_Union[Match, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    player_ratings: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, id: _Optional[str] = ..., game_id: _Optional[str] = ..., mode: _Optional[str] = ..., player_ids: _Optional[_Iterable[str]] = ..., party_id: _Optional[str] = ..., latencies: _Optional[_Iterable[_Union[RegionLatency, _Mapping]]] = ..., rating: _Optional[float] = ..., state: _Optional[_Union[TicketState, str]] = ..., search_window: _Optional[_Union[SearchWindow, _Mapping]] = ..., match: _Optional[_Union[Match, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., player_ratings: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class MatchPlayer(_message.Message):
     __slots__ = ("player_id", "ticket_id", "rating")

@@ -57,6 +57,7 @@ PROTOBUF_CONSTEXPR Ticket::Ticket(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_.player_ids_)*/{}
   , /*decltype(_impl_.latencies_)*/{}
+  , /*decltype(_impl_.player_ratings_)*/{}
   , /*decltype(_impl_.id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.game_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.mode_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
@@ -251,6 +252,7 @@ const uint32_t TableStruct_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2eproto::of
   PROTOBUF_FIELD_OFFSET(::playmesh::matchmaking::v1::Ticket, _impl_.match_),
   PROTOBUF_FIELD_OFFSET(::playmesh::matchmaking::v1::Ticket, _impl_.create_time_),
   PROTOBUF_FIELD_OFFSET(::playmesh::matchmaking::v1::Ticket, _impl_.update_time_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::matchmaking::v1::Ticket, _impl_.player_ratings_),
   ~0u,  // no _has_bits_
   PROTOBUF_FIELD_OFFSET(::playmesh::matchmaking::v1::MatchPlayer, _internal_metadata_),
   ~0u,  // no _extensions_
@@ -343,14 +345,14 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 0, -1, -1, sizeof(::playmesh::matchmaking::v1::RegionLatency)},
   { 8, -1, -1, sizeof(::playmesh::matchmaking::v1::SearchWindow)},
   { 18, -1, -1, sizeof(::playmesh::matchmaking::v1::Ticket)},
-  { 36, -1, -1, sizeof(::playmesh::matchmaking::v1::MatchPlayer)},
-  { 45, -1, -1, sizeof(::playmesh::matchmaking::v1::Team)},
-  { 54, -1, -1, sizeof(::playmesh::matchmaking::v1::JoinToken)},
-  { 62, -1, -1, sizeof(::playmesh::matchmaking::v1::Assignment)},
-  { 72, -1, -1, sizeof(::playmesh::matchmaking::v1::Match)},
-  { 87, 95, -1, sizeof(::playmesh::matchmaking::v1::Backfill_OpenSlotsEntry_DoNotUse)},
-  { 97, -1, -1, sizeof(::playmesh::matchmaking::v1::Backfill)},
-  { 111, -1, -1, sizeof(::playmesh::matchmaking::v1::QueueStats)},
+  { 37, -1, -1, sizeof(::playmesh::matchmaking::v1::MatchPlayer)},
+  { 46, -1, -1, sizeof(::playmesh::matchmaking::v1::Team)},
+  { 55, -1, -1, sizeof(::playmesh::matchmaking::v1::JoinToken)},
+  { 63, -1, -1, sizeof(::playmesh::matchmaking::v1::Assignment)},
+  { 73, -1, -1, sizeof(::playmesh::matchmaking::v1::Match)},
+  { 88, 96, -1, sizeof(::playmesh::matchmaking::v1::Backfill_OpenSlotsEntry_DoNotUse)},
+  { 98, -1, -1, sizeof(::playmesh::matchmaking::v1::Backfill)},
+  { 112, -1, -1, sizeof(::playmesh::matchmaking::v1::QueueStats)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -376,7 +378,7 @@ const char descriptor_table_protodef_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2
   "_min\030\001 \001(\001R\tratingMin\022\035\n\nrating_max\030\002 \001("
   "\001R\tratingMax\022)\n\020eligible_regions\030\003 \003(\tR\017"
   "eligibleRegions\022,\n\022latency_ceiling_ms\030\004 "
-  "\001(\005R\020latencyCeilingMs\"\225\004\n\006Ticket\022\016\n\002id\030\001"
+  "\001(\005R\020latencyCeilingMs\"\274\004\n\006Ticket\022\016\n\002id\030\001"
   " \001(\tR\002id\022\027\n\007game_id\030\002 \001(\tR\006gameId\022\022\n\004mod"
   "e\030\003 \001(\tR\004mode\022\035\n\nplayer_ids\030\004 \003(\tR\tplaye"
   "rIds\022\031\n\010party_id\030\005 \001(\tR\007partyId\022D\n\tlaten"
@@ -389,55 +391,56 @@ const char descriptor_table_protodef_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2
   "laymesh.matchmaking.v1.MatchR\005match\022;\n\013c"
   "reate_time\030\013 \001(\0132\032.google.protobuf.Times"
   "tampR\ncreateTime\022;\n\013update_time\030\014 \001(\0132\032."
-  "google.protobuf.TimestampR\nupdateTime\"_\n"
-  "\013MatchPlayer\022\033\n\tplayer_id\030\001 \001(\tR\010playerI"
-  "d\022\033\n\tticket_id\030\002 \001(\tR\010ticketId\022\026\n\006rating"
-  "\030\003 \001(\001R\006rating\"{\n\004Team\022\024\n\005index\030\001 \001(\005R\005i"
-  "ndex\022>\n\007players\030\002 \003(\0132$.playmesh.matchma"
-  "king.v1.MatchPlayerR\007players\022\035\n\nrating_s"
-  "um\030\003 \001(\001R\tratingSum\">\n\tJoinToken\022\033\n\tplay"
-  "er_id\030\001 \001(\tR\010playerId\022\024\n\005token\030\002 \001(\tR\005to"
-  "ken\"\324\001\n\nAssignment\022\035\n\nsession_id\030\001 \001(\tR\t"
-  "sessionId\022%\n\016server_address\030\002 \001(\tR\rserve"
-  "rAddress\022C\n\013join_tokens\030\003 \003(\0132\".playmesh"
-  ".matchmaking.v1.JoinTokenR\njoinTokens\022;\n"
-  "\013assign_time\030\004 \001(\0132\032.google.protobuf.Tim"
-  "estampR\nassignTime\"\316\002\n\005Match\022\016\n\002id\030\001 \001(\t"
-  "R\002id\022\027\n\007game_id\030\002 \001(\tR\006gameId\022\022\n\004mode\030\003 "
-  "\001(\tR\004mode\022\026\n\006region\030\004 \001(\tR\006region\0223\n\005tea"
-  "ms\030\005 \003(\0132\035.playmesh.matchmaking.v1.TeamR"
-  "\005teams\022\030\n\007quality\030\006 \001(\001R\007quality\022;\n\013crea"
-  "te_time\030\007 \001(\0132\032.google.protobuf.Timestam"
-  "pR\ncreateTime\022C\n\nassignment\030\010 \001(\0132#.play"
-  "mesh.matchmaking.v1.AssignmentR\nassignme"
-  "nt\022\037\n\013backfill_id\030\t \001(\tR\nbackfillId\"\342\002\n\010"
-  "Backfill\022\016\n\002id\030\001 \001(\tR\002id\022\027\n\007game_id\030\002 \001("
-  "\tR\006gameId\022\022\n\004mode\030\003 \001(\tR\004mode\022\026\n\006region\030"
-  "\004 \001(\tR\006region\022\035\n\nsession_id\030\005 \001(\tR\tsessi"
-  "onId\022O\n\nopen_slots\030\006 \003(\01320.playmesh.matc"
-  "hmaking.v1.Backfill.OpenSlotsEntryR\topen"
-  "Slots\022\026\n\006rating\030\007 \001(\001R\006rating\022;\n\013create_"
-  "time\030\010 \001(\0132\032.google.protobuf.TimestampR\n"
-  "createTime\032<\n\016OpenSlotsEntry\022\020\n\003key\030\001 \001("
-  "\005R\003key\022\024\n\005value\030\002 \001(\005R\005value:\0028\001\"\341\001\n\nQue"
-  "ueStats\022\022\n\004mode\030\001 \001(\tR\004mode\022\026\n\006region\030\002 "
-  "\001(\tR\006region\022%\n\016queued_players\030\003 \001(\005R\rque"
-  "uedPlayers\022(\n\020wait_seconds_p50\030\004 \001(\001R\016wa"
-  "itSecondsP50\022(\n\020wait_seconds_p95\030\005 \001(\001R\016"
-  "waitSecondsP95\022,\n\022matches_per_minute\030\006 \001"
-  "(\005R\020matchesPerMinute*\260\001\n\013TicketState\022\034\n\030"
-  "TICKET_STATE_UNSPECIFIED\020\000\022\027\n\023TICKET_STA"
-  "TE_QUEUED\020\001\022\032\n\026TICKET_STATE_SEARCHING\020\002\022"
-  "\030\n\024TICKET_STATE_MATCHED\020\003\022\032\n\026TICKET_STAT"
-  "E_CANCELLED\020\004\022\030\n\024TICKET_STATE_EXPIRED\020\005b"
-  "\006proto3"
+  "google.protobuf.TimestampR\nupdateTime\022%\n"
+  "\016player_ratings\030\r \003(\001R\rplayerRatings\"_\n\013"
+  "MatchPlayer\022\033\n\tplayer_id\030\001 \001(\tR\010playerId"
+  "\022\033\n\tticket_id\030\002 \001(\tR\010ticketId\022\026\n\006rating\030"
+  "\003 \001(\001R\006rating\"{\n\004Team\022\024\n\005index\030\001 \001(\005R\005in"
+  "dex\022>\n\007players\030\002 \003(\0132$.playmesh.matchmak"
+  "ing.v1.MatchPlayerR\007players\022\035\n\nrating_su"
+  "m\030\003 \001(\001R\tratingSum\">\n\tJoinToken\022\033\n\tplaye"
+  "r_id\030\001 \001(\tR\010playerId\022\024\n\005token\030\002 \001(\tR\005tok"
+  "en\"\324\001\n\nAssignment\022\035\n\nsession_id\030\001 \001(\tR\ts"
+  "essionId\022%\n\016server_address\030\002 \001(\tR\rserver"
+  "Address\022C\n\013join_tokens\030\003 \003(\0132\".playmesh."
+  "matchmaking.v1.JoinTokenR\njoinTokens\022;\n\013"
+  "assign_time\030\004 \001(\0132\032.google.protobuf.Time"
+  "stampR\nassignTime\"\316\002\n\005Match\022\016\n\002id\030\001 \001(\tR"
+  "\002id\022\027\n\007game_id\030\002 \001(\tR\006gameId\022\022\n\004mode\030\003 \001"
+  "(\tR\004mode\022\026\n\006region\030\004 \001(\tR\006region\0223\n\005team"
+  "s\030\005 \003(\0132\035.playmesh.matchmaking.v1.TeamR\005"
+  "teams\022\030\n\007quality\030\006 \001(\001R\007quality\022;\n\013creat"
+  "e_time\030\007 \001(\0132\032.google.protobuf.Timestamp"
+  "R\ncreateTime\022C\n\nassignment\030\010 \001(\0132#.playm"
+  "esh.matchmaking.v1.AssignmentR\nassignmen"
+  "t\022\037\n\013backfill_id\030\t \001(\tR\nbackfillId\"\342\002\n\010B"
+  "ackfill\022\016\n\002id\030\001 \001(\tR\002id\022\027\n\007game_id\030\002 \001(\t"
+  "R\006gameId\022\022\n\004mode\030\003 \001(\tR\004mode\022\026\n\006region\030\004"
+  " \001(\tR\006region\022\035\n\nsession_id\030\005 \001(\tR\tsessio"
+  "nId\022O\n\nopen_slots\030\006 \003(\01320.playmesh.match"
+  "making.v1.Backfill.OpenSlotsEntryR\topenS"
+  "lots\022\026\n\006rating\030\007 \001(\001R\006rating\022;\n\013create_t"
+  "ime\030\010 \001(\0132\032.google.protobuf.TimestampR\nc"
+  "reateTime\032<\n\016OpenSlotsEntry\022\020\n\003key\030\001 \001(\005"
+  "R\003key\022\024\n\005value\030\002 \001(\005R\005value:\0028\001\"\341\001\n\nQueu"
+  "eStats\022\022\n\004mode\030\001 \001(\tR\004mode\022\026\n\006region\030\002 \001"
+  "(\tR\006region\022%\n\016queued_players\030\003 \001(\005R\rqueu"
+  "edPlayers\022(\n\020wait_seconds_p50\030\004 \001(\001R\016wai"
+  "tSecondsP50\022(\n\020wait_seconds_p95\030\005 \001(\001R\016w"
+  "aitSecondsP95\022,\n\022matches_per_minute\030\006 \001("
+  "\005R\020matchesPerMinute*\260\001\n\013TicketState\022\034\n\030T"
+  "ICKET_STATE_UNSPECIFIED\020\000\022\027\n\023TICKET_STAT"
+  "E_QUEUED\020\001\022\032\n\026TICKET_STATE_SEARCHING\020\002\022\030"
+  "\n\024TICKET_STATE_MATCHED\020\003\022\032\n\026TICKET_STATE"
+  "_CANCELLED\020\004\022\030\n\024TICKET_STATE_EXPIRED\020\005b\006"
+  "proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2eproto_deps[1] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
 };
 static ::_pbi::once_flag descriptor_table_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2eproto = {
-    false, false, 2487, descriptor_table_protodef_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2eproto,
+    false, false, 2526, descriptor_table_protodef_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2eproto,
     "playmesh/matchmaking/v1/matchmaking.proto",
     &descriptor_table_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2eproto_once, descriptor_table_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2eproto_deps, 1, 11,
     schemas, file_default_instances, TableStruct_playmesh_2fmatchmaking_2fv1_2fmatchmaking_2eproto::offsets,
@@ -1050,6 +1053,7 @@ Ticket::Ticket(const Ticket& from)
   new (&_impl_) Impl_{
       decltype(_impl_.player_ids_){from._impl_.player_ids_}
     , decltype(_impl_.latencies_){from._impl_.latencies_}
+    , decltype(_impl_.player_ratings_){from._impl_.player_ratings_}
     , decltype(_impl_.id_){}
     , decltype(_impl_.game_id_){}
     , decltype(_impl_.mode_){}
@@ -1120,6 +1124,7 @@ inline void Ticket::SharedCtor(
   new (&_impl_) Impl_{
       decltype(_impl_.player_ids_){arena}
     , decltype(_impl_.latencies_){arena}
+    , decltype(_impl_.player_ratings_){arena}
     , decltype(_impl_.id_){}
     , decltype(_impl_.game_id_){}
     , decltype(_impl_.mode_){}
@@ -1163,6 +1168,7 @@ inline void Ticket::SharedDtor() {
   GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
   _impl_.player_ids_.~RepeatedPtrField();
   _impl_.latencies_.~RepeatedPtrField();
+  _impl_.player_ratings_.~RepeatedField();
   _impl_.id_.Destroy();
   _impl_.game_id_.Destroy();
   _impl_.mode_.Destroy();
@@ -1185,6 +1191,7 @@ void Ticket::Clear() {
 
   _impl_.player_ids_.Clear();
   _impl_.latencies_.Clear();
+  _impl_.player_ratings_.Clear();
   _impl_.id_.ClearToEmpty();
   _impl_.game_id_.ClearToEmpty();
   _impl_.mode_.ClearToEmpty();
@@ -1334,6 +1341,17 @@ const char* Ticket::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
         } else
           goto handle_unusual;
         continue;
+      // repeated double player_ratings = 13 [json_name = "playerRatings"];
+      case 13:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 106)) {
+          ptr = ::PROTOBUF_NAMESPACE_ID::internal::PackedDoubleParser(_internal_mutable_player_ratings(), ptr, ctx);
+          CHK_(ptr);
+        } else if (static_cast<uint8_t>(tag) == 105) {
+          _internal_add_player_ratings(::PROTOBUF_NAMESPACE_ID::internal::UnalignedLoad<double>(ptr));
+          ptr += sizeof(double);
+        } else
+          goto handle_unusual;
+        continue;
       default:
         goto handle_unusual;
     }  // switch
@@ -1466,6 +1484,11 @@ uint8_t* Ticket::_InternalSerialize(
         _Internal::update_time(this).GetCachedSize(), target, stream);
   }
 
+  // repeated double player_ratings = 13 [json_name = "playerRatings"];
+  if (this->_internal_player_ratings_size() > 0) {
+    target = stream->WriteFixedPacked(13, _internal_player_ratings(), target);
+  }
+
   if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
     target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
         _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
@@ -1495,6 +1518,17 @@ size_t Ticket::ByteSizeLong() const {
   for (const auto& msg : this->_impl_.latencies_) {
     total_size +=
       ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(msg);
+  }
+
+  // repeated double player_ratings = 13 [json_name = "playerRatings"];
+  {
+    unsigned int count = static_cast<unsigned int>(this->_internal_player_ratings_size());
+    size_t data_size = 8UL * count;
+    if (data_size > 0) {
+      total_size += 1 +
+        ::_pbi::WireFormatLite::Int32Size(static_cast<int32_t>(data_size));
+    }
+    total_size += data_size;
   }
 
   // string id = 1 [json_name = "id"];
@@ -1588,6 +1622,7 @@ void Ticket::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBU
 
   _this->_impl_.player_ids_.MergeFrom(from._impl_.player_ids_);
   _this->_impl_.latencies_.MergeFrom(from._impl_.latencies_);
+  _this->_impl_.player_ratings_.MergeFrom(from._impl_.player_ratings_);
   if (!from._internal_id().empty()) {
     _this->_internal_set_id(from._internal_id());
   }
@@ -1647,6 +1682,7 @@ void Ticket::InternalSwap(Ticket* other) {
   _internal_metadata_.InternalSwap(&other->_internal_metadata_);
   _impl_.player_ids_.InternalSwap(&other->_impl_.player_ids_);
   _impl_.latencies_.InternalSwap(&other->_impl_.latencies_);
+  _impl_.player_ratings_.InternalSwap(&other->_impl_.player_ratings_);
   ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
       &_impl_.id_, lhs_arena,
       &other->_impl_.id_, rhs_arena

@@ -619,6 +619,7 @@ class Ticket final :
   enum : int {
     kPlayerIdsFieldNumber = 4,
     kLatenciesFieldNumber = 6,
+    kPlayerRatingsFieldNumber = 13,
     kIdFieldNumber = 1,
     kGameIdFieldNumber = 2,
     kModeFieldNumber = 3,
@@ -671,6 +672,28 @@ class Ticket final :
   ::playmesh::matchmaking::v1::RegionLatency* add_latencies();
   const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::matchmaking::v1::RegionLatency >&
       latencies() const;
+
+  // repeated double player_ratings = 13 [json_name = "playerRatings"];
+  int player_ratings_size() const;
+  private:
+  int _internal_player_ratings_size() const;
+  public:
+  void clear_player_ratings();
+  private:
+  double _internal_player_ratings(int index) const;
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedField< double >&
+      _internal_player_ratings() const;
+  void _internal_add_player_ratings(double value);
+  ::PROTOBUF_NAMESPACE_ID::RepeatedField< double >*
+      _internal_mutable_player_ratings();
+  public:
+  double player_ratings(int index) const;
+  void set_player_ratings(int index, double value);
+  void add_player_ratings(double value);
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedField< double >&
+      player_ratings() const;
+  ::PROTOBUF_NAMESPACE_ID::RepeatedField< double >*
+      mutable_player_ratings();
 
   // string id = 1 [json_name = "id"];
   void clear_id();
@@ -828,6 +851,7 @@ class Ticket final :
   struct Impl_ {
     ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string> player_ids_;
     ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::matchmaking::v1::RegionLatency > latencies_;
+    ::PROTOBUF_NAMESPACE_ID::RepeatedField< double > player_ratings_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr id_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr game_id_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr mode_;
@@ -3306,6 +3330,53 @@ inline void Ticket::set_allocated_update_time(::PROTOBUF_NAMESPACE_ID::Timestamp
   }
   _impl_.update_time_ = update_time;
   // @@protoc_insertion_point(field_set_allocated:playmesh.matchmaking.v1.Ticket.update_time)
+}
+
+// repeated double player_ratings = 13 [json_name = "playerRatings"];
+inline int Ticket::_internal_player_ratings_size() const {
+  return _impl_.player_ratings_.size();
+}
+inline int Ticket::player_ratings_size() const {
+  return _internal_player_ratings_size();
+}
+inline void Ticket::clear_player_ratings() {
+  _impl_.player_ratings_.Clear();
+}
+inline double Ticket::_internal_player_ratings(int index) const {
+  return _impl_.player_ratings_.Get(index);
+}
+inline double Ticket::player_ratings(int index) const {
+  // @@protoc_insertion_point(field_get:playmesh.matchmaking.v1.Ticket.player_ratings)
+  return _internal_player_ratings(index);
+}
+inline void Ticket::set_player_ratings(int index, double value) {
+  _impl_.player_ratings_.Set(index, value);
+  // @@protoc_insertion_point(field_set:playmesh.matchmaking.v1.Ticket.player_ratings)
+}
+inline void Ticket::_internal_add_player_ratings(double value) {
+  _impl_.player_ratings_.Add(value);
+}
+inline void Ticket::add_player_ratings(double value) {
+  _internal_add_player_ratings(value);
+  // @@protoc_insertion_point(field_add:playmesh.matchmaking.v1.Ticket.player_ratings)
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedField< double >&
+Ticket::_internal_player_ratings() const {
+  return _impl_.player_ratings_;
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedField< double >&
+Ticket::player_ratings() const {
+  // @@protoc_insertion_point(field_list:playmesh.matchmaking.v1.Ticket.player_ratings)
+  return _internal_player_ratings();
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedField< double >*
+Ticket::_internal_mutable_player_ratings() {
+  return &_impl_.player_ratings_;
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedField< double >*
+Ticket::mutable_player_ratings() {
+  // @@protoc_insertion_point(field_mutable_list:playmesh.matchmaking.v1.Ticket.player_ratings)
+  return _internal_mutable_player_ratings();
 }
 
 // -------------------------------------------------------------------

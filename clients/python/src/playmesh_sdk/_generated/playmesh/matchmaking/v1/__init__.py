@@ -690,6 +690,11 @@ class Ticket(betterproto2.Message):
     When the state last changed.
     """
 
+    player_ratings: "list[float]" = betterproto2.field(13, betterproto2.TYPE_DOUBLE, repeated=True)
+    """
+    The players' ratings in the mode, in `player_ids` order (read from their accounts at creation).
+    """
+
 
 default_message_pool.register_message("playmesh.matchmaking.v1", "Ticket", Ticket)
 
