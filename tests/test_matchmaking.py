@@ -130,3 +130,22 @@ async def test_cancel_and_bad_tickets(grpc_client: GrpcClient) -> None:
     # After the cancel the player may queue again.
     again = (await create(me, mode="duo", latencies=EU)).ticket
     assert again.id != mine.id
+
+
+async def test_queue_stats_for_the_studio_only(grpc_client: GrpcClient) -> None:
+    tenant = await Tenant.create(grpc_client, "mm-stats")
+    other = await Tenant.create(grpc_client, "mm-stats-other")
+    token = (await _players(grpc_client, tenant, 1))[0]
+    far = [mm.RegionLatency(region="us-east", latency_ms=140)]  # stays queued for a while
+    await grpc_client.call(f"{MM}/CreateTicket", pb.CreateTicketRequest(mode="duo", latencies=far), api_key=tenant.api_key, token=token)
+    request = pb.GetQueueStatsRequest(studio_id=tenant.studio_id, game_id=tenant.game_id)
+    stats: list[mm.QueueStats] = []
+    for _ in range(50):
+        stats = list((await grpc_client.call(f"{MM}/GetQueueStats", request, token=tenant.developer_token)).stats)
+        if stats:
+            break
+        await asyncio.sleep(0.1)
+    assert [(s.mode, s.region, s.queued_players) for s in stats] == [("duo", "us-east", 1)]
+    with pytest.raises(RpcFailure) as foreign:
+        await grpc_client.call(f"{MM}/GetQueueStats", request, token=other.developer_token)
+    assert foreign.value.code == grpc.StatusCode.NOT_FOUND

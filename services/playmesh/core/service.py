@@ -13,6 +13,7 @@ from playmesh.core.refresh_tokens import RefreshTokens
 from playmesh.core.tenancy import Tenancy
 from playmesh.core.v1 import core_pb2, core_service_pb2_grpc
 from playmesh.core.v1 import core_service_pb2 as pb
+from playmesh.runtime.access import require_developer_game
 from playmesh.runtime.auth import current_caller
 from playmesh.runtime.context import Runtime
 from playmesh.runtime.errors import PermissionDenied
@@ -284,5 +285,5 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
 
     async def _developer_game(self, studio_id: str, game_id: str) -> GameRef:
         """Proves the developer's studio owns the game (NOT_FOUND otherwise)."""
-        await self.tenancy.get_game(current_caller().developer_id, studio_id, game_id)
+        await require_developer_game(self.tenancy.db, current_caller().developer_id, studio_id, game_id)
         return GameRef(studio_id, game_id)

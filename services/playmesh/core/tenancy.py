@@ -14,10 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from google.protobuf import json_format
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from playmesh.core.passwords import DUMMY_HASH, hash_password, verify_password
 from playmesh.core.v1 import core_pb2
+from playmesh.runtime.access import game_row, member_studio
 from playmesh.runtime.auth import hash_api_key
 from playmesh.runtime.db import Database, keyset_page
 from playmesh.runtime.errors import Aborted, AlreadyExists, NotFound, Unauthenticated
@@ -36,7 +36,7 @@ class IssuedToken:
 
 class Tenancy:
     def __init__(self, db: Database, keyring: KeyRing, *, developer_token_ttl_seconds: int) -> None:
-        self._db = db
+        self.db = db
         self._keyring = keyring
         self._dev_ttl = developer_token_ttl_seconds
 
@@ -45,7 +45,7 @@ class Tenancy:
     async def register_developer(self, email: str, password: str, display_name: str) -> tuple[Any, IssuedToken]:
         password_hash = await hash_password(password)
         try:
-            async with self._db.begin() as conn:
+            async with self.db.begin() as conn:
                 row = (
                     await conn.execute(
                         sa.insert(developers)
@@ -58,7 +58,7 @@ class Tenancy:
         return row, self._developer_token(row.id)
 
     async def login_developer(self, email: str, password: str) -> tuple[Any, IssuedToken]:
-        async with self._db.begin() as conn:
+        async with self.db.begin() as conn:
             row = (await conn.execute(sa.select(developers).where(developers.c.email == email.lower()))).first()
         ok = await verify_password(row.password_hash if row else DUMMY_HASH, password)
         if row is None or not ok:
@@ -66,7 +66,7 @@ class Tenancy:
         return row, self._developer_token(row.id)
 
     async def get_developer(self, developer_id: str) -> Any:
-        async with self._db.begin() as conn:
+        async with self.db.begin() as conn:
             row = (await conn.execute(sa.select(developers).where(developers.c.id == developer_id))).first()
         if row is None:
             raise Unauthenticated("the developer account no longer exists", reason="DEVELOPER_GONE")
@@ -82,7 +82,7 @@ class Tenancy:
     async def create_studio(self, developer_id: str, display_name: str) -> Any:
         studio_id = str(uuid.uuid4())
         schema = tenant_schema(studio_id)
-        async with self._db.begin() as conn:
+        async with self.db.begin() as conn:
             row = (
                 await conn.execute(
                     sa.insert(studios).values(id=studio_id, display_name=display_name, owner_developer_id=developer_id, schema_name=schema).returning(studios)
@@ -91,38 +91,22 @@ class Tenancy:
             await conn.execute(sa.insert(studio_members).values(studio_id=studio_id, developer_id=developer_id, role="owner"))
             # The schema is created and migrated in the same transaction: a studio row never exists
             # without its tables.
-            await self._db.migrate_tenant(schema, conn)
-        return row
-
-    async def _member_studio(self, conn: AsyncConnection, developer_id: str, studio_id: str) -> Any:
-        try:
-            uuid.UUID(studio_id)
-        except ValueError:
-            raise NotFound("studio not found", reason="STUDIO_NOT_FOUND") from None
-        row = (
-            await conn.execute(
-                sa.select(studios)
-                .join(studio_members, studio_members.c.studio_id == studios.c.id)
-                .where(studios.c.id == studio_id, studio_members.c.developer_id == developer_id)
-            )
-        ).first()
-        if row is None:
-            raise NotFound("studio not found", reason="STUDIO_NOT_FOUND", metadata={"studio_id": studio_id})
+            await self.db.migrate_tenant(schema, conn)
         return row
 
     async def get_studio(self, developer_id: str, studio_id: str) -> Any:
-        async with self._db.begin() as conn:
-            return await self._member_studio(conn, developer_id, studio_id)
+        async with self.db.begin() as conn:
+            return await member_studio(conn, developer_id, studio_id)
 
     async def list_studios(self, developer_id: str, page: PageRequest) -> tuple[list[Any], str]:
         query = sa.select(studios).join(studio_members, studio_members.c.studio_id == studios.c.id).where(studio_members.c.developer_id == developer_id)
-        return await keyset_page(self._db, None, query, studios.c.create_time, studios.c.id, page)
+        return await keyset_page(self.db, None, query, studios.c.create_time, studios.c.id, page)
 
     # Games --------------------------------------------------------------------------------------
 
     async def create_game(self, developer_id: str, studio_id: str, display_name: str, config: core_pb2.GameConfig) -> Any:
-        async with self._db.begin() as conn:
-            studio = await self._member_studio(conn, developer_id, studio_id)
+        async with self.db.begin() as conn:
+            studio = await member_studio(conn, developer_id, studio_id)
             await conn.execution_options(schema_translate_map={"tenant": studio.schema_name})
             return (
                 await conn.execute(
@@ -131,21 +115,21 @@ class Tenancy:
             ).one()
 
     async def get_game(self, developer_id: str, studio_id: str, game_id: str) -> Any:
-        async with self._db.begin() as conn:
-            studio = await self._member_studio(conn, developer_id, studio_id)
-            return await _game_row(conn, studio.schema_name, game_id)
+        async with self.db.begin() as conn:
+            studio = await member_studio(conn, developer_id, studio_id)
+            return await game_row(conn, studio.schema_name, game_id)
 
     async def list_games(self, developer_id: str, studio_id: str, page: PageRequest) -> tuple[list[Any], str]:
-        async with self._db.begin() as conn:
-            studio = await self._member_studio(conn, developer_id, studio_id)
-        return await keyset_page(self._db, studio.schema_name, sa.select(games), games.c.create_time, games.c.id, page)
+        async with self.db.begin() as conn:
+            studio = await member_studio(conn, developer_id, studio_id)
+        return await keyset_page(self.db, studio.schema_name, sa.select(games), games.c.create_time, games.c.id, page)
 
     async def update_game(
         self, developer_id: str, studio_id: str, game_id: str, *, display_name: str | None, config: core_pb2.GameConfig | None, etag: str
     ) -> Any:
-        async with self._db.begin() as conn:
-            studio = await self._member_studio(conn, developer_id, studio_id)
-            current = await _game_row(conn, studio.schema_name, game_id, for_update=True)
+        async with self.db.begin() as conn:
+            studio = await member_studio(conn, developer_id, studio_id)
+            current = await game_row(conn, studio.schema_name, game_id, for_update=True)
             if etag and etag != current.etag:
                 raise Aborted("the game changed since you read it; read it again and retry", reason="ETAG_MISMATCH", metadata={"etag": current.etag})
             values: dict[str, Any] = {"etag": _etag(), "update_time": sa.func.now()}
@@ -156,16 +140,16 @@ class Tenancy:
             return (await conn.execute(sa.update(games).where(games.c.id == game_id).values(**values).returning(games))).one()
 
     async def game_for_key(self, studio_id: str, game_id: str) -> Any:
-        async with self._db.begin(tenant_schema(studio_id)) as conn:
-            return await _game_row(conn, tenant_schema(studio_id), game_id)
+        async with self.db.begin(tenant_schema(studio_id)) as conn:
+            return await game_row(conn, tenant_schema(studio_id), game_id)
 
     # API keys -----------------------------------------------------------------------------------
 
     async def create_api_key(self, developer_id: str, studio_id: str, game_id: str, display_name: str, kind: int) -> tuple[Any, str]:
         secret = "pm_" + secrets.token_urlsafe(32)
-        async with self._db.begin() as conn:
-            studio = await self._member_studio(conn, developer_id, studio_id)
-            await _game_row(conn, studio.schema_name, game_id)
+        async with self.db.begin() as conn:
+            studio = await member_studio(conn, developer_id, studio_id)
+            await game_row(conn, studio.schema_name, game_id)
             row = (
                 await conn.execute(
                     sa.insert(api_keys)
@@ -184,15 +168,15 @@ class Tenancy:
         return row, secret
 
     async def list_api_keys(self, developer_id: str, studio_id: str, game_id: str, page: PageRequest) -> tuple[list[Any], str]:
-        async with self._db.begin() as conn:
-            studio = await self._member_studio(conn, developer_id, studio_id)
-            await _game_row(conn, studio.schema_name, game_id)
+        async with self.db.begin() as conn:
+            studio = await member_studio(conn, developer_id, studio_id)
+            await game_row(conn, studio.schema_name, game_id)
         query = sa.select(api_keys).where(api_keys.c.studio_id == studio_id, api_keys.c.game_id == game_id)
-        return await keyset_page(self._db, None, query, api_keys.c.create_time, api_keys.c.id, page)
+        return await keyset_page(self.db, None, query, api_keys.c.create_time, api_keys.c.id, page)
 
     async def revoke_api_key(self, developer_id: str, studio_id: str, game_id: str, api_key_id: str) -> Any:
-        async with self._db.begin() as conn:
-            await self._member_studio(conn, developer_id, studio_id)
+        async with self.db.begin() as conn:
+            await member_studio(conn, developer_id, studio_id)
             try:
                 uuid.UUID(api_key_id)
             except ValueError:
@@ -206,21 +190,6 @@ class Tenancy:
         if row is None:
             raise NotFound("API key not found", reason="API_KEY_NOT_FOUND", metadata={"api_key_id": api_key_id})
         return row
-
-
-async def _game_row(conn: AsyncConnection, schema: str, game_id: str, *, for_update: bool = False) -> Any:
-    try:
-        uuid.UUID(game_id)
-    except ValueError:
-        raise NotFound("game not found", reason="GAME_NOT_FOUND") from None
-    await conn.execution_options(schema_translate_map={"tenant": schema})
-    query = sa.select(games).where(games.c.id == game_id)
-    if for_update:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
-    if row is None:
-        raise NotFound("game not found", reason="GAME_NOT_FOUND", metadata={"game_id": game_id})
-    return row
 
 
 def _config_json(config: core_pb2.GameConfig) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import random
 import signal
 import socket
 import subprocess
@@ -15,22 +16,33 @@ import time
 __all__ = ["PlatformProcess", "free_port_block"]
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(pathlib.Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_block(size: int) -> int:
-    """A base port with ``size`` consecutive free ports above it."""
+    """A base port with ``size`` consecutive free ports above it, below the kernel's ephemeral range:
+    ports in that range can be taken at any moment as the source port of some outgoing connection,
+    which would break a platform restarted on the same ports."""
+    rng = random.Random()
+    high = _ephemeral_low() - size - 1
     for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size >= 65000:
+        base = rng.randrange(10000, high)
+        try:
+            held = []
+            for port in range(base, base + size + 1):
+                sock = socket.socket()
+                held.append(sock)
+                sock.bind(("127.0.0.1", port))
+        except OSError:
             continue
-        ok = True
-        for port in range(base, base + size + 1):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    ok = False
-                    break
-        if ok:
-            return base
+        finally:
+            for sock in held:
+                sock.close()
+        return base
     raise RuntimeError("no free port block")
 
 

@@ -1,7 +1,8 @@
 """The tick loop. Every tick interval, for each game with active tickets, the instance that holds the
 game's lease in Redis runs the Rust matchmaker on its in-memory pool and commits the results to Redis.
 
-- **Leases** split games across matchmaker instances; a lease lives 3 ticks beyond its last renewal.
+- **Leases** split games across matchmaker instances; a lease lives 10 ticks (at least 1 s) beyond
+  its last renewal.
   So when an instance dies, another takes its games over within a second, and no game is ever ticked
   by two instances at once. Every commit re-checks the lease atomically, so even a paused instance
   cannot commit after losing it.
@@ -20,6 +21,8 @@ import contextlib
 import dataclasses
 import time
 import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 from matchmaker_rs import Matchmaker, ModeRules
 from playmesh.matchmaking import rules as mode_rules_of
@@ -33,6 +36,35 @@ __all__ = ["Engine"]
 
 log = get_logger(__name__)
 _ACTIVE = (QUEUED, SEARCHING)
+_STATS_SECONDS = 1.0
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def queue_stats(tickets: Iterable[mm.Ticket], recent: list[tuple[float, str, str]], now: float) -> list[mm.QueueStats]:
+    """Figures per mode and region. A ticket counts in its lowest-latency region (where it will most
+    likely play); waits are of the tickets waiting now."""
+    waits: dict[tuple[str, str], list[float]] = defaultdict(list)
+    players: Counter[tuple[str, str]] = Counter()
+    for ticket in tickets:
+        region = min(ticket.latencies, key=lambda r: (r.latency_ms, r.region)).region
+        waits[ticket.mode, region].append(max(0.0, now - ticket.create_time.ToMilliseconds() / 1000))
+        players[ticket.mode, region] += len(ticket.player_ids)
+    matches = Counter((mode, region) for _, mode, region in recent)
+    return [
+        mm.QueueStats(
+            mode=mode,
+            region=region,
+            queued_players=players[mode, region],
+            wait_seconds_p50=_percentile(waits[mode, region], 0.5),
+            wait_seconds_p95=_percentile(waits[mode, region], 0.95),
+            matches_per_minute=matches[mode, region],
+        )
+        for mode, region in sorted(set(waits) | set(matches))
+    ]
 
 
 @dataclasses.dataclass
@@ -41,7 +73,9 @@ class _GamePool:
     matchmaker: Matchmaker
     cursor: str
     tickets: dict[str, mm.Ticket]
-    match_times: list[float] = dataclasses.field(default_factory=list)
+    # (time, mode, region) of the matches formed in the last minute, for queue stats.
+    recent: list[tuple[float, str, str]] = dataclasses.field(default_factory=list)
+    stats_written: float = 0.0
 
 
 class Engine:
@@ -128,7 +162,10 @@ class Engine:
             await self.store.finish(game, ticket_id, EXPIRED)
         for found in result.matches:
             await self._commit(game, pool, found, now)
-        pool.match_times = [t for t in pool.match_times if t > now - 60]
+        pool.recent = [r for r in pool.recent if r[0] > now - 60]
+        if now - pool.stats_written >= _STATS_SECONDS:
+            pool.stats_written = now
+            await self.store.write_stats(game, queue_stats(pool.tickets.values(), pool.recent, now), ttl_seconds=int(_STATS_SECONDS * 10))
         if not pool.tickets and await self.store.retire_if_empty(game):
             self.pools.pop(game, None)
 
@@ -154,7 +191,7 @@ class Engine:
         if outcome == "ok":
             for ticket_id in ids:
                 pool.tickets.pop(ticket_id, None)
-            pool.match_times.append(now)
+            pool.recent.append((now, match.mode, match.region))
             return
         if outcome == "lease":
             self.pools.pop(game, None)

@@ -2,7 +2,8 @@
 streams their progress. The tick loop (``engine.Engine``) runs as this service's background job.
 
 Parties arrive with the lobby service (``StartMatchmaking``); until then ``party_id`` is refused with
-FAILED_PRECONDITION. Backfills arrive with the session service, which issues game-server tokens.
+FAILED_PRECONDITION. The backfill RPCs arrive with the session service, which issues game-server
+tokens; until then they answer UNIMPLEMENTED (the Rust core already serves backfills).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from playmesh.matchmaking.store import TERMINAL, TicketStore, game_key
 from playmesh.matchmaking.v1 import matchmaking_pb2 as mm
 from playmesh.matchmaking.v1 import matchmaking_service_pb2 as pb
 from playmesh.matchmaking.v1 import matchmaking_service_pb2_grpc
+from playmesh.runtime.access import require_developer_game
 from playmesh.runtime.auth import current_caller
 from playmesh.runtime.context import Runtime
 from playmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
@@ -160,4 +162,8 @@ class MatchmakingServicer(matchmaking_service_pb2_grpc.MatchmakingServiceService
             await pubsub.aclose()
 
     async def GetQueueStats(self, request: pb.GetQueueStatsRequest, context: grpc.aio.ServicerContext) -> pb.GetQueueStatsResponse:
-        raise NotImplementedError  # queue figures arrive with the matchmaking benchmark
+        await require_developer_game(self.runtime.db, current_caller().developer_id, request.studio_id, request.game_id)
+        stats = await self.store.read_stats(game_key(request.studio_id, request.game_id))
+        return pb.GetQueueStatsResponse(
+            stats=[s for s in stats if (not request.mode or s.mode == request.mode) and (not request.region or s.region == request.region)]
+        )

@@ -9,6 +9,7 @@ Keys (``{g}`` is ``<studio>:<game>``, in braces so a Redis Cluster keeps a game 
 - ``pm:mm:{g}:queue``: sorted set of active ticket ids by creation time;
 - ``pm:mm:{g}:inbox``: stream of ``add``/``cancel`` events, read by the instance holding the game's lease;
 - ``pm:mm:{g}:lease``: which matchmaker instance ticks this game;
+- ``pm:mm:{g}:stats``: queue figures per mode and region, written by the lease holder every second;
 - ``pm:mm:games``: set of games with active tickets;
 - ``pm:mm:ticket:<id>``: pub/sub channel poked on every change (WatchTicket wakes on it).
 """
@@ -235,6 +236,24 @@ class TicketStore:
 
     async def retire_if_empty(self, game: str) -> bool:
         return bool(await self._retire(keys=[self.queue_key(game), self.GAMES], args=[game]))
+
+    @staticmethod
+    def stats_key(game: str) -> str:
+        return f"{_prefix(game)}:stats"
+
+    async def write_stats(self, game: str, stats: list[mm.QueueStats], *, ttl_seconds: int) -> None:
+        """Replaces the game's queue figures (they vanish when no instance ticks the game)."""
+        key = self.stats_key(game)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            if stats:
+                pipe.hset(key, mapping={f"{s.mode}|{s.region}": s.SerializeToString() for s in stats})
+                pipe.expire(key, ttl_seconds)
+            await pipe.execute()
+
+    async def read_stats(self, game: str) -> list[mm.QueueStats]:
+        rows = await self.redis.hgetall(self.stats_key(game))
+        return sorted((mm.QueueStats.FromString(v) for v in rows.values()), key=lambda s: (s.mode, s.region))
 
     async def games(self) -> list[str]:
         return sorted(g.decode() for g in await self.redis.smembers(self.GAMES))
