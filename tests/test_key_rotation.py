@@ -51,3 +51,9 @@ async def test_rotation_reaches_every_signer_and_old_tokens_keep_working(tmp_pat
     finally:
         await client.close()
         assert platform.stop() == 0
+
+
+async def test_a_fresh_platform_has_exactly_one_signing_key(grpc_client: GrpcClient) -> None:
+    """Six services start at once on a fresh platform; only one may create the first key."""
+    jwks = await grpc_client.call(f"{CORE}/GetJwks", pb.GetJwksRequest())
+    assert len(jwks.keys) == 1

@@ -184,31 +184,30 @@ class TicketStore:
         result = await self._create(keys=keys, args=[ticket.id, ticket.SerializeToString(), _now_ms(), game, " ".join(players)])
         return result[1].decode() if result[0] == b"exists" else None
 
-    async def get(self, game: str, ticket_id: str) -> StoredTicket | None:
-        values = await self.redis.hmget(self.ticket_key(game, ticket_id), ["base", "state", "match", "update_ms"])
-        if values[0] is None:
+    _FIELDS = ("base", "state", "match", "update_ms")
+
+    @staticmethod
+    def _parse(values: list[bytes | None]) -> StoredTicket | None:
+        """A ticket from its hash fields, with the stored state and match merged into the proto."""
+        base, state, match, update_ms = values
+        if base is None or state is None or update_ms is None:
             return None
-        ticket = mm.Ticket.FromString(values[0])
-        ticket.state = int(values[1])  # type: ignore[assignment]
-        if values[2]:
-            ticket.match.CopyFrom(mm.Match.FromString(values[2]))
-        ticket.update_time.FromMilliseconds(int(values[3]))
-        return StoredTicket(ticket, int(values[3]))
+        ticket = mm.Ticket.FromString(base)
+        ticket.state = int(state)  # type: ignore[assignment]
+        if match:
+            ticket.match.CopyFrom(mm.Match.FromString(match))
+        ticket.update_time.FromMilliseconds(int(update_ms))
+        return StoredTicket(ticket, int(update_ms))
+
+    async def get(self, game: str, ticket_id: str) -> StoredTicket | None:
+        return self._parse(await self.redis.hmget(self.ticket_key(game, ticket_id), self._FIELDS))
 
     async def get_many(self, game: str, ticket_ids: list[str]) -> list[StoredTicket | None]:
         async with self.redis.pipeline(transaction=False) as pipe:
             for ticket_id in ticket_ids:
-                pipe.hmget(self.ticket_key(game, ticket_id), ["base", "state", "match", "update_ms"])
+                pipe.hmget(self.ticket_key(game, ticket_id), self._FIELDS)
             rows = await pipe.execute()
-        out: list[StoredTicket | None] = []
-        for values in rows:
-            if values[0] is None:
-                out.append(None)
-                continue
-            ticket = mm.Ticket.FromString(values[0])
-            ticket.state = int(values[1])  # type: ignore[assignment]
-            out.append(StoredTicket(ticket, int(values[3])))
-        return out
+        return [self._parse(values) for values in rows]
 
     async def finish(self, game: str, ticket_id: str, state: int) -> int | None:
         """Ends an active ticket (CANCELLED or EXPIRED); returns None, or the state it was already in."""

@@ -67,7 +67,28 @@ class KeyRing:
     async def start(self) -> None:
         await self.load()
         if self._signer is None:
-            await self.rotate()
+            await self._create_first_key()
+
+    async def _create_first_key(self) -> None:
+        """Every service starts at once on a fresh platform: only the first to take the lock creates the
+        key; the others find it when they re-check under the lock."""
+        async with self._db.begin() as conn:
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(7242003)"))
+            active = (await conn.execute(sa.select(sa.func.count()).select_from(signing_keys).where(signing_keys.c.retire_time.is_(None)))).scalar_one()
+            if not active:
+                await conn.execute(sa.insert(signing_keys).values(**self._new_key()))
+        await self.load()
+
+    def _new_key(self) -> dict[str, Any]:
+        private = Ed25519PrivateKey.generate()
+        raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        kid = uuid.uuid4().hex[:16]
+        nonce = os.urandom(12)
+        return {
+            "kid": kid,
+            "private_key": nonce + self._aead.encrypt(nonce, raw, kid.encode()),
+            "public_x": _b64(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)),
+        }
 
     async def load(self) -> None:
         cutoff = dt.datetime.now(dt.UTC) - self._retire
@@ -85,16 +106,12 @@ class KeyRing:
 
     async def rotate(self) -> str:
         """Creates a new signing key and retires the others (they keep verifying for the retire window)."""
-        private = Ed25519PrivateKey.generate()
-        raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        public_x = _b64(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
-        kid = uuid.uuid4().hex[:16]
-        nonce = os.urandom(12)
+        key = self._new_key()
         async with self._db.begin() as conn:
             await conn.execute(sa.update(signing_keys).where(signing_keys.c.retire_time.is_(None)).values(retire_time=sa.func.now()))
-            await conn.execute(sa.insert(signing_keys).values(kid=kid, private_key=nonce + self._aead.encrypt(nonce, raw, kid.encode()), public_x=public_x))
+            await conn.execute(sa.insert(signing_keys).values(**key))
         await self.load()
-        return kid
+        return str(key["kid"])
 
     async def reload_every(self, seconds: float, stop: asyncio.Event) -> None:
         """Background job: picks up keys rotated by another process (``playmesh keys rotate``), so every
