@@ -29,7 +29,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from playmesh.options.v1 import options_pb2
-from playmesh.runtime.auth import Authenticator, Caller, bind_caller
+from playmesh.runtime.auth import Authenticator, bind_caller
 from playmesh.runtime.errors import InvalidArgument, PlaymeshError, ResourceExhausted
 from playmesh.runtime.logging import get_logger
 from playmesh.runtime.ratelimit import Budget, RateLimiter
@@ -153,7 +153,8 @@ class Pipeline(grpc.aio.ServerInterceptor):
             self._streaming(handler.stream_stream, policy, name), handler.request_deserializer, handler.response_serializer
         )
 
-    async def _admit(self, context: grpc.aio.ServicerContext, policy: options_pb2.MethodPolicy, name: str) -> tuple[Caller, Any]:
+    async def _admit(self, context: grpc.aio.ServicerContext, policy: options_pb2.MethodPolicy, name: str) -> None:
+        """Authenticates and rate-limits the call, then binds the caller for the servicer."""
         metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
         request_id = metadata.get("x-request-id") or uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(service=self._service, request_id=request_id, method=name)
@@ -168,7 +169,7 @@ class Pipeline(grpc.aio.ServerInterceptor):
             if caller.subject:
                 buckets.append((f"sub:{caller.subject}:{access}", per_caller))
             await self._limiter.acquire(buckets)
-        return caller, bind_caller(caller)
+        bind_caller(caller)
 
     def _unary(self, inner: Callable[..., Any], policy: options_pb2.MethodPolicy, name: str) -> Callable[..., Awaitable[Any]]:
         async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -61,15 +60,6 @@ class Validator:
             self.add(field, "is required")
         elif not 10 <= len(value) <= 128:
             self.add(field, "must be 10 to 128 characters")
-
-    def uuid(self, field: str, value: str) -> None:
-        if not value:
-            self.add(field, "is required")
-            return
-        try:
-            uuid.UUID(value)
-        except ValueError:
-            self.add(field, "must be a UUID")
 
     def request_id(self, value: str) -> None:
         if len(value) > REQUEST_ID_MAX or (value and not value.isprintable()):
