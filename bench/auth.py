@@ -22,28 +22,17 @@ import os
 import pathlib
 import random
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 
 import grpc
+from common import create_game, percentile, say
 from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.core.v1 import core_service_pb2_grpc
 from playmesh.launcher.child import PlatformProcess
 
 DEVICES = 2000
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def _auth_worker(gateway: str, key: str, devices: list[str], seconds: float, concurrency: int, mode: str) -> tuple[int, int, list[float]]:
@@ -106,15 +95,7 @@ def drive(gateway: str, key: str, devices: list[str], seconds: float, workers: i
 
 
 def setup(gateway: str) -> tuple[str, list[str]]:
-    with grpc.insecure_channel(gateway) as channel:
-        stub = core_service_pb2_grpc.CoreServiceStub(channel)
-        dev = stub.RegisterDeveloper(
-            pb.RegisterDeveloperRequest(email=f"bench-{uuid.uuid4().hex[:8]}@example.com", password="benchmark password", display_name="bench")
-        )
-        md = (("authorization", f"Bearer {dev.tokens.access_token}"),)
-        studio = stub.CreateStudio(pb.CreateStudioRequest(display_name="bench"), metadata=md).studio
-        game = stub.CreateGame(pb.CreateGameRequest(studio_id=studio.id, display_name="bench"), metadata=md).game
-        key = stub.CreateApiKey(pb.CreateApiKeyRequest(studio_id=studio.id, game_id=game.id, display_name="bench"), metadata=md).secret
+    _, _, key = create_game(gateway)
     return key, [f"bench-device-{i:06d}-{uuid.uuid4().hex[:6]}" for i in range(DEVICES)]
 
 
@@ -123,7 +104,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="measured seconds per phase (bounded)")
     parser.add_argument("--workers", type=int, default=2, help="load-generator processes")
     parser.add_argument("--concurrency", type=int, default=12, help="calls in flight per load process")
-    parser.add_argument("--core-processes", type=int, default=2, help="processes per service (SO_REUSEPORT)")
+    parser.add_argument("--core-processes", type=int, default=2, help="processes per service (each on its own port)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="playmesh-bench-") as tmp:

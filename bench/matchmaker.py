@@ -25,13 +25,13 @@ import os
 import pathlib
 import random
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 
 import asyncpg
 import grpc
+from common import create_game, percentile, say
 from playmesh.core.v1 import core_pb2, core_service_pb2, core_service_pb2_grpc
 from playmesh.launcher.child import PlatformProcess
 from playmesh.matchmaking.v1 import matchmaking_pb2 as mm
@@ -46,15 +46,6 @@ from matchmaker_rs.reference import ReferenceMatchmaker
 
 REGIONS = ["eu-west", "eu-east", "us-east", "us-west", "asia"]
 MODES = [ModeRules("g", "duel", 1, 2), ModeRules("g", "duo", 2, 2), ModeRules("g", "squad", 4, 2), ModeRules("g", "ffa", 1, 8)]
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def build_pool(impl: type, n: int, seed: int) -> object:
@@ -108,15 +99,8 @@ async def _simulate(platform: PlatformProcess, args: argparse.Namespace) -> dict
     async with grpc.aio.insecure_channel(platform.gateway) as channel:
         core = core_service_pb2_grpc.CoreServiceStub(channel)
         mmstub = matchmaking_service_pb2_grpc.MatchmakingServiceStub(channel)
-        dev = await core.RegisterDeveloper(
-            core_service_pb2.RegisterDeveloperRequest(email=f"bench-{uuid.uuid4().hex[:8]}@example.com", password="benchmark password", display_name="bench")
-        )
-        md = (("authorization", f"Bearer {dev.tokens.access_token}"),)
-        studio = (await core.CreateStudio(core_service_pb2.CreateStudioRequest(display_name="bench"), metadata=md)).studio
         config = core_pb2.GameConfig(modes=[core_pb2.GameMode(name="duo", team_size=2, team_count=2)], regions=[core_pb2.Region(name=r) for r in REGIONS])
-        create_game = core_service_pb2.CreateGameRequest(studio_id=studio.id, display_name="bench", config=config)
-        game = (await core.CreateGame(create_game, metadata=md)).game
-        key = (await core.CreateApiKey(core_service_pb2.CreateApiKeyRequest(studio_id=studio.id, game_id=game.id, display_name="bench"), metadata=md)).secret
+        studio_id, _, key = await asyncio.to_thread(create_game, platform.gateway, config)
 
         arrivals = int(args.rate * args.seconds)
         burst_players = int(args.burst_players)
@@ -126,7 +110,7 @@ async def _simulate(platform: PlatformProcess, args: argparse.Namespace) -> dict
         conn = await asyncpg.connect(str(platform.endpoints["database_url"]))
         try:
             await conn.executemany(
-                f'UPDATE "{tenant_schema(studio.id)}".players SET ratings = $1::jsonb WHERE id = $2',
+                f'UPDATE "{tenant_schema(studio_id)}".players SET ratings = $1::jsonb WHERE id = $2',
                 [(json.dumps([{"mode": "duo", "display_rating": max(0.0, rng.gauss(1500, 300))}]), uuid.UUID(pid)) for pid, _ in players],
             )
         finally:
