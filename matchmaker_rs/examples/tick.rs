@@ -1,5 +1,7 @@
-//! Times one tick of a synthetic pool: `cargo run --release --example tick -- 100000`.
+//! Times one tick of synthetic pools: `cargo run --release --example tick -- 100000 [reps]`.
 //! Pools as in the benchmark: 4 modes, 5 regions, ratings around 1500 (spread 300), 20% parties.
+//! One long-lived pool, as in the service: each repetition fills it with `n` new tickets (its own
+//! seed) waiting up to 30 s, and times the tick that follows; prints the median.
 
 use std::time::Instant;
 
@@ -7,10 +9,13 @@ use matchmaker_rs::pool::{ModeRules, Pool, TicketSpec};
 use matchmaker_rs::schedule::Widening;
 
 fn main() {
-    let n: u64 = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100_000);
+    let arg = |k: usize, default: u64| {
+        std::env::args()
+            .nth(k)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let (n, reps) = (arg(1, 100_000), arg(2, 5));
     let modes = [
         ("duel", 1, 2),
         ("duo", 2, 2),
@@ -31,8 +36,33 @@ fn main() {
         })
         .collect();
     let mut pool = Pool::new(rules).unwrap();
+    let mut times = Vec::new();
+    for rep in 0..reps {
+        #[allow(clippy::cast_precision_loss)]
+        let clock = 1000.0 * rep as f64;
+        fill(&mut pool, &modes, n, rep, clock);
+        let started = Instant::now();
+        let out = pool.tick(clock + 30.0);
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        eprintln!(
+            "  {elapsed:.1} ms: {} matches, {} expired, {} left",
+            out.matches.len(),
+            out.expired.len(),
+            pool.len()
+        );
+        times.push(elapsed);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{n} tickets: tick median {:.1} ms, min {:.1} ms over {reps}",
+        times[times.len() / 2],
+        times[0]
+    );
+}
+
+fn fill(pool: &mut Pool, modes: &[(&str, u32, u32)], n: u64, rep: u64, clock: f64) {
+    let mut seed = 42 + rep;
     let regions = ["eu-west", "eu-east", "us-east", "us-west", "asia"];
-    let mut seed = 42u64;
     let mut next = move || {
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -74,22 +104,13 @@ fn main() {
             })
             .collect();
         pool.enqueue(TicketSpec {
-            id: format!("t{i:07}"),
+            id: format!("t{rep}-{i:07}"),
             game: "g".into(),
             mode: mode.into(),
             players,
             latencies,
-            enqueue_time: next() * 30.0,
+            enqueue_time: clock + next() * 30.0,
         })
         .unwrap();
     }
-    let started = Instant::now();
-    let out = pool.tick(30.0);
-    let elapsed = started.elapsed();
-    println!(
-        "{n} tickets: tick {:.1} ms, {} matches, {} left",
-        elapsed.as_secs_f64() * 1000.0,
-        out.matches.len(),
-        pool.len()
-    );
 }

@@ -254,3 +254,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     Ok(())
 }
+
+/// Rust's own allocations (Python's are untouched) go to mimalloc: a tick allocates and frees tens
+/// of thousands of small buffers, and with glibc's malloc its 100k-ticket tick took 1.4 to 1.6 times
+/// as long (`cargo run --release --example tick`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

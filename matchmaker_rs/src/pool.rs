@@ -19,8 +19,10 @@
 //! iterates a hash map in an order that reaches the output.
 
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
-use rustc_hash::FxHashMap as HashMap;
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use crate::schedule::Widening;
 use crate::teams::{balance, can_pack};
@@ -113,14 +115,15 @@ impl std::error::Error for PoolError {}
 #[derive(Clone, Debug)]
 struct Ticket {
     id: String,
+    /// Hash of `id` in the pool's index, kept so removal never re-reads or compares the id.
+    hash: u64,
     size: u32,
     rating: f64,
     rating_sum: f64,
     /// (interned region, ms), at most one entry per region.
-    latencies: Vec<(u16, u32)>,
+    latencies: Box<[(u16, u32)]>,
     enqueue_time: f64,
     bucket: usize,
-    member: usize,
 }
 
 #[derive(Default)]
@@ -140,8 +143,32 @@ pub struct Pool {
     regions: Vec<String>,
     region_index: HashMap<String, u16>,
     slab: Vec<Option<Ticket>>,
+    /// Each slot's position in its bucket's `members`. Kept beside the slab, not in it: removing a
+    /// ticket moves another into its place, and updating 4 dense bytes is much cheaper than a
+    /// cache miss on the moved ticket.
+    member_of: Vec<u32>,
     free: Vec<usize>,
-    index: HashMap<String, usize>,
+    /// Slab slots by ticket id. The table holds only slots (hashed by their ticket's id), so a
+    /// removal finds its entry by slot without touching the id's bytes: a tick removes tens of
+    /// thousands of tickets, and string compares were a third of that cost.
+    index: HashTable<usize>,
+    /// The tick's working buffers, kept between ticks: a tick over 100k tickets needs megabytes of
+    /// them, and fresh pages (zeroed by the kernel on first touch) cost as much as the matching.
+    work: Workspace,
+}
+
+/// Buffers a tick reuses; their contents never outlive the bucket being matched.
+#[derive(Default)]
+struct Workspace {
+    by_rating: Vec<usize>,
+    anchors: Vec<usize>,
+    taken: Vec<bool>,
+    lanes: Vec<Lane>,
+    regions: Vec<(u32, u16)>,
+    /// Rank of each region's name, so ties between regions compare two integers, not two strings.
+    region_rank: Vec<u16>,
+    sort_keys: Vec<(u64, u64, u32)>,
+    scratch: Scratch,
 }
 
 /// The per-tick view of one ticket: its window and ceiling at this tick.
@@ -210,8 +237,10 @@ impl Pool {
             regions: Vec::new(),
             region_index: HashMap::default(),
             slab: Vec::new(),
+            member_of: Vec::new(),
             free: Vec::new(),
-            index: HashMap::default(),
+            index: HashTable::new(),
+            work: Workspace::default(),
         })
     }
 
@@ -239,13 +268,25 @@ impl Pool {
     fn remove_slot(&mut self, slot: usize) -> Option<Ticket> {
         let ticket = self.slab.get_mut(slot)?.take()?;
         let bucket = &mut self.buckets[ticket.bucket];
-        bucket.members.swap_remove(ticket.member);
-        if let Some(&moved) = bucket.members.get(ticket.member) {
-            self.slab[moved].as_mut().expect("members are live").member = ticket.member;
+        let member = self.member_of[slot] as usize;
+        bucket.members.swap_remove(member);
+        if let Some(&moved) = bucket.members.get(member) {
+            self.member_of[moved] = self.member_of[slot];
         }
-        self.index.remove(&ticket.id);
+        if let Ok(entry) = self.index.find_entry(ticket.hash, |&s| s == slot) {
+            entry.remove();
+        }
         self.free.push(slot);
         Some(ticket)
+    }
+
+    fn find(&self, ticket_id: &str) -> Option<usize> {
+        let hash = FxBuildHasher.hash_one(ticket_id);
+        self.index
+            .find(hash, |&s| {
+                self.slab[s].as_ref().is_some_and(|t| t.id == ticket_id)
+            })
+            .copied()
     }
 
     /// Tickets waiting now.
@@ -261,7 +302,7 @@ impl Pool {
 
     #[must_use]
     pub fn contains(&self, ticket_id: &str) -> bool {
-        self.index.contains_key(ticket_id)
+        self.find(ticket_id).is_some()
     }
 
     /// Adds a ticket.
@@ -272,7 +313,7 @@ impl Pool {
     pub fn enqueue(&mut self, spec: TicketSpec) -> Result<(), PoolError> {
         let bucket = self.mode(&spec.game, &spec.mode)?;
         let rules = &self.rules[bucket];
-        if self.index.contains_key(&spec.id) {
+        if self.find(&spec.id).is_some() {
             return Err(PoolError::DuplicateTicket(spec.id));
         }
         if spec.players.is_empty() {
@@ -314,29 +355,35 @@ impl Pool {
                 None => latencies.push((id, ms)),
             }
         }
+        let member = u32::try_from(self.buckets[bucket].members.len())
+            .map_err(|_| PoolError::InvalidTicket("the pool is full".into()))?;
         let slot = self.free.pop().unwrap_or_else(|| {
             self.slab.push(None);
+            self.member_of.push(0);
             self.slab.len() - 1
         });
-        let member = self.buckets[bucket].members.len();
+        self.member_of[slot] = member;
         self.buckets[bucket].members.push(slot);
-        self.index.insert(spec.id.clone(), slot);
+        let hash = FxBuildHasher.hash_one(spec.id.as_str());
+        let slab = &self.slab;
+        self.index
+            .insert_unique(hash, slot, |&s| slab[s].as_ref().map_or(0, |t| t.hash));
         self.slab[slot] = Some(Ticket {
             id: spec.id,
+            hash,
             size,
             rating: rating_sum / f64::from(size),
             rating_sum,
-            latencies,
+            latencies: latencies.into_boxed_slice(),
             enqueue_time: spec.enqueue_time,
             bucket,
-            member,
         });
         Ok(())
     }
 
     /// Removes a ticket; false when it is not in the pool (already matched, expired or cancelled).
     pub fn cancel(&mut self, ticket_id: &str) -> bool {
-        let Some(&slot) = self.index.get(ticket_id) else {
+        let Some(slot) = self.find(ticket_id) else {
             return false;
         };
         self.remove_slot(slot).is_some()
@@ -376,9 +423,31 @@ impl Pool {
 
     /// Runs one tick at time `now` (seconds, the same clock as `enqueue_time`).
     pub fn tick(&mut self, now: f64) -> TickOutcome {
+        let mut work = std::mem::take(&mut self.work);
+        work.region_rank.clear();
+        work.region_rank.resize(self.regions.len(), 0);
+        let mut names: Vec<(&str, usize)> = self
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.as_str(), i))
+            .collect();
+        names.sort_unstable();
+        for (rank, (_, i)) in names.into_iter().enumerate() {
+            // Region ids are u16, so there are at most 65,536 ranks.
+            work.region_rank[i] = u16::try_from(rank).unwrap_or(u16::MAX);
+        }
+        // Every bucket is matched before any ticket leaves, so one `live` buffer serves them all.
+        let mut results = Vec::with_capacity(self.buckets.len());
+        {
+            let mut live = Vec::new();
+            for b in 0..self.buckets.len() {
+                results.push(tick_bucket(self, b, now, &mut work, &mut live));
+            }
+        }
+        self.work = work;
         let mut outcome = TickOutcome::default();
-        for b in 0..self.buckets.len() {
-            let (drafts, expired, filled_backfills) = tick_bucket(self, b, now);
+        for (b, (drafts, expired, filled_backfills)) in results.into_iter().enumerate() {
             let mut expired_ids: Vec<String> = expired
                 .into_iter()
                 .filter_map(|slot| self.remove_slot(slot))
@@ -401,7 +470,7 @@ impl Pool {
                 outcome.matches.push(FormedMatch {
                     game,
                     mode,
-                    region: draft.region,
+                    region: self.regions[usize::from(draft.region)].clone(),
                     teams,
                     team_ratings: draft.team_ratings,
                     quality: draft.quality,
@@ -423,7 +492,7 @@ impl Pool {
 
 /// A match as the tick forms it: slab slots per team; ids are filled in when the tickets leave.
 struct Draft {
-    region: String,
+    region: u16,
     teams: Vec<Vec<usize>>,
     team_ratings: Vec<f64>,
     quality: f64,
@@ -432,11 +501,17 @@ struct Draft {
 
 type BucketResult = (Vec<Draft>, Vec<usize>, Vec<(String, Vec<u32>)>);
 
-fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
+fn tick_bucket<'a>(
+    pool: &'a Pool,
+    b: usize,
+    now: f64,
+    work: &mut Workspace,
+    live: &mut Vec<Live<'a>>,
+) -> BucketResult {
     let rules = &pool.rules[b];
     let bucket = &pool.buckets[b];
     let mut expired = Vec::new();
-    let mut live: Vec<Live<'_>> = Vec::with_capacity(bucket.members.len());
+    live.clear();
     for &slot in &bucket.members {
         let ticket = pool.slab[slot].as_ref().expect("members are live");
         let wait = (now - ticket.enqueue_time).max(0.0);
@@ -454,16 +529,21 @@ fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
             ticket,
         });
     }
+    let live = &live[..];
+    let Workspace {
+        by_rating,
+        anchors,
+        taken,
+        lanes,
+        regions,
+        region_rank,
+        sort_keys,
+        scratch,
+    } = work;
     // Rating order for candidate scans (ties: older first, then id).
-    let mut by_rating: Vec<usize> = (0..live.len()).collect();
-    by_rating.sort_by(|&x, &y| {
-        let (lx, ly) = (&live[x], &live[y]);
-        lx.rating
-            .total_cmp(&ly.rating)
-            .then(lx.enqueue_time.total_cmp(&ly.enqueue_time))
-            .then_with(|| lx.ticket.id.cmp(&ly.ticket.id))
-    });
-    let mut taken = vec![false; live.len()];
+    order_by(by_rating, sort_keys, live, |l| (l.rating, l.enqueue_time));
+    taken.clear();
+    taken.resize(live.len(), false);
     let mut matches = Vec::new();
 
     // Backfills first, oldest first.
@@ -476,27 +556,18 @@ fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
     let mut filled = Vec::new();
     for backfill in backfills {
         let region = pool.region_index[&backfill.region];
-        if let Some((draft, slots)) =
-            fill_backfill(rules, backfill, region, &live, &by_rating, &mut taken)
+        if let Some((draft, slots)) = fill_backfill(rules, backfill, region, live, by_rating, taken)
         {
             filled.push((backfill.id.clone(), slots));
             matches.push(draft);
         }
     }
 
-    let mut lanes = build_lanes(&live, &by_rating, pool.regions.len());
+    build_lanes(lanes, live, by_rating, pool.regions.len());
 
     // Then new matches, oldest anchor first; regions in order of the anchor's latency, then name.
-    let mut anchors: Vec<usize> = (0..live.len()).collect();
-    anchors.sort_by(|&x, &y| {
-        live[x]
-            .enqueue_time
-            .total_cmp(&live[y].enqueue_time)
-            .then_with(|| live[x].ticket.id.cmp(&live[y].ticket.id))
-    });
-    let mut regions: Vec<(u32, u16)> = Vec::new();
-    let mut scratch = Scratch::default();
-    for anchor in anchors {
+    order_by(anchors, sort_keys, live, |l| (l.enqueue_time, 0.0));
+    for &anchor in anchors.iter() {
         if taken[anchor] {
             continue;
         }
@@ -509,25 +580,14 @@ fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
                 .filter(|&&(_, ms)| f64::from(ms) <= live[anchor].ceiling)
                 .map(|&(r, ms)| (ms, r)),
         );
-        regions.sort_by(|x, y| {
-            x.0.cmp(&y.0)
-                .then_with(|| pool.regions[usize::from(x.1)].cmp(&pool.regions[usize::from(y.1)]))
-        });
-        for &(_, region) in &regions {
-            let lane = lanes[usize::from(region)]
-                .as_mut()
-                .expect("the anchor is eligible in its own regions");
-            if gather(rules, anchor, lane, &live, &taken, &mut scratch) {
+        regions.sort_unstable_by_key(|&(ms, r)| (ms, region_rank[usize::from(r)]));
+        for &(_, region) in regions.iter() {
+            let lane = &mut lanes[usize::from(region)];
+            if gather(rules, anchor, lane, live, taken, scratch) {
                 for &i in &scratch.group {
                     taken[i] = true;
                 }
-                matches.push(form(
-                    rules,
-                    &pool.regions[usize::from(region)],
-                    region,
-                    &scratch.group,
-                    &live,
-                ));
+                matches.push(form(rules, region, &scratch.group, live));
                 break;
             }
         }
@@ -535,23 +595,64 @@ fn tick_bucket(pool: &Pool, b: usize, now: f64) -> BucketResult {
     (matches, expired, filled)
 }
 
+/// Fills `out` with `0..live.len()` ordered by `key` (two numbers), then ticket id.
+///
+/// The numbers are sorted as integer keys in one contiguous array: sorting indices with a comparator
+/// that reads `live` through each of them was the tick's largest single cost. Ids only break exact
+/// ties, which keeps the order total and the tick deterministic.
+fn order_by(
+    out: &mut Vec<usize>,
+    keys: &mut Vec<(u64, u64, u32)>,
+    live: &[Live<'_>],
+    key: impl Fn(&Live<'_>) -> (f64, f64),
+) {
+    keys.clear();
+    keys.extend(live.iter().enumerate().map(|(i, l)| {
+        let (a, b) = key(l);
+        (
+            ordered_bits(a),
+            ordered_bits(b),
+            u32::try_from(i).expect("fewer than 4 billion tickets"),
+        )
+    }));
+    keys.sort_unstable_by(|x, y| {
+        (x.0, x.1).cmp(&(y.0, y.1)).then_with(|| {
+            live[x.2 as usize]
+                .ticket
+                .id
+                .cmp(&live[y.2 as usize].ticket.id)
+        })
+    });
+    out.clear();
+    out.extend(keys.iter().map(|k| k.2 as usize));
+}
+
+/// The bits of `x` as an integer that sorts like `f64::total_cmp`.
+fn ordered_bits(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+
 /// Each region's eligible tickets in rating order: the buckets candidates are drawn from.
-fn build_lanes(live: &[Live<'_>], by_rating: &[usize], regions: usize) -> Vec<Option<Lane>> {
-    let mut lanes: Vec<Option<Lane>> = (0..regions).map(|_| None).collect();
+fn build_lanes(lanes: &mut Vec<Lane>, live: &[Live<'_>], by_rating: &[usize], regions: usize) {
+    lanes.resize_with(regions, Lane::default);
+    for lane in lanes.iter_mut() {
+        lane.reset(live.len());
+    }
     for &i in by_rating {
         for &(region, ms) in &live[i].ticket.latencies {
             if f64::from(ms) <= live[i].ceiling {
-                lanes[usize::from(region)]
-                    .get_or_insert_with(|| Lane::new(live.len()))
-                    .push(i);
+                lanes[usize::from(region)].push(i);
             }
         }
     }
-    for lane in lanes.iter_mut().flatten() {
+    for lane in lanes.iter_mut() {
         lane.link();
     }
-
-    lanes
 }
 
 /// Whether `candidate` can join `group` on rating: every member's window must hold every rating.
@@ -569,6 +670,7 @@ fn windows_hold(group: &[usize], candidate: usize, live: &[Live<'_>]) -> bool {
 
 /// The tickets eligible in one region this tick, in rating order, with skip links over tickets
 /// already matched (path-compressed), so scans stay near-linear as the pool empties.
+#[derive(Default)]
 struct Lane {
     order: Vec<usize>,
     position: Vec<u32>,
@@ -579,13 +681,11 @@ struct Lane {
 const NONE: usize = usize::MAX;
 
 impl Lane {
-    fn new(tickets: usize) -> Self {
-        Lane {
-            order: Vec::new(),
-            position: vec![u32::MAX; tickets],
-            next: Vec::new(),
-            prev: Vec::new(),
-        }
+    /// Empties the lane for a bucket of `tickets` live tickets. Positions of tickets that are not
+    /// pushed keep stale values; they are never read (only eligible anchors look themselves up).
+    fn reset(&mut self, tickets: usize) {
+        self.order.clear();
+        self.position.resize(tickets, u32::MAX);
     }
 
     fn push(&mut self, ticket: usize) {
@@ -596,8 +696,11 @@ impl Lane {
 
     fn link(&mut self) {
         let n = self.order.len();
-        self.next = (1..=n).collect();
-        self.prev = (0..n).map(|p| if p == 0 { NONE } else { p - 1 }).collect();
+        self.next.clear();
+        self.next.extend(1..=n);
+        self.prev.clear();
+        self.prev
+            .extend((0..n).map(|p| if p == 0 { NONE } else { p - 1 }));
     }
 
     /// The first unmatched position at or right of `p` (`order.len()` if none).
@@ -713,13 +816,7 @@ fn gather(
     true
 }
 
-fn form(
-    rules: &ModeRules,
-    region_name: &str,
-    region: u16,
-    group: &[usize],
-    live: &[Live<'_>],
-) -> Draft {
+fn form(rules: &ModeRules, region: u16, group: &[usize], live: &[Live<'_>]) -> Draft {
     let items: Vec<(u32, f64)> = group
         .iter()
         .map(|&i| (live[i].ticket.size, live[i].ticket.rating_sum))
@@ -733,7 +830,7 @@ fn form(
     }
     let quality = quality(rules, region, group, live, &team_ratings);
     Draft {
-        region: region_name.to_string(),
+        region,
         teams,
         team_ratings,
         quality,
@@ -836,7 +933,7 @@ fn fill_backfill(
         return None;
     }
     let draft = Draft {
-        region: backfill.region.clone(),
+        region,
         teams,
         quality: quality(rules, region, &group, live, &[0.0]),
         team_ratings,
@@ -1033,6 +1130,15 @@ mod tests {
             Err(PoolError::DuplicateTicket(_))
         ));
         assert!(p.cancel("x") && !p.cancel("x"));
+    }
+
+    #[test]
+    fn ordered_bits_sort_like_total_cmp() {
+        let mut xs = [3.5, -0.0, 0.0, -2.0, f64::INFINITY, 1e-300, -1e300, 1500.25];
+        let mut ys = xs;
+        xs.sort_by(f64::total_cmp);
+        ys.sort_by_key(|&x| super::ordered_bits(x));
+        assert_eq!(xs.map(f64::to_bits), ys.map(f64::to_bits));
     }
 
     #[test]
