@@ -10,6 +10,7 @@ pub mod teams;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
+use std::sync::Arc;
 
 use pool::{BackfillSpec, FormedMatch, ModeRules, Pool, PoolError, TicketSpec};
 use schedule::Widening;
@@ -92,47 +93,76 @@ fn widening_at(schedule: PyWidening, wait_seconds: f64) -> PyResult<f64> {
 }
 
 /// A formed match: ticket ids per team, the teams' rating sums, and its quality in [0, 1].
-#[pyclass(module = "matchmaker_rs._native", frozen, get_all)]
-#[derive(Clone)]
-struct Match {
-    game: String,
-    mode: String,
-    region: String,
-    teams: Vec<Vec<String>>,
-    team_ratings: Vec<f64>,
-    quality: f64,
-    backfill_id: Option<String>,
-}
+///
+/// Holds the Rust match and converts a field when Python reads it: a tick returns tens of
+/// thousands of matches, and the service reads each once.
+#[pyclass(module = "matchmaker_rs._native", frozen)]
+struct Match(Arc<FormedMatch>);
 
 #[pymethods]
 impl Match {
+    #[getter]
+    fn game(&self) -> &str {
+        &self.0.game
+    }
+
+    #[getter]
+    fn mode(&self) -> &str {
+        &self.0.mode
+    }
+
+    #[getter]
+    fn region(&self) -> &str {
+        &self.0.region
+    }
+
+    #[getter]
+    fn teams(&self) -> Vec<Vec<String>> {
+        self.0.teams.clone()
+    }
+
+    #[getter]
+    fn team_ratings(&self) -> Vec<f64> {
+        self.0.team_ratings.clone()
+    }
+
+    #[getter]
+    fn quality(&self) -> f64 {
+        self.0.quality
+    }
+
+    #[getter]
+    fn backfill_id(&self) -> Option<&str> {
+        self.0.backfill_id.as_deref()
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Match(region={:?}, teams={:?}, quality={:.3})",
-            self.region, self.teams, self.quality
+            self.0.region, self.0.teams, self.0.quality
         )
     }
 }
 
-impl From<FormedMatch> for Match {
-    fn from(m: FormedMatch) -> Self {
-        Match {
-            game: m.game,
-            mode: m.mode,
-            region: m.region,
-            teams: m.teams,
-            team_ratings: m.team_ratings,
-            quality: m.quality,
-            backfill_id: m.backfill_id,
-        }
-    }
+/// What one tick did: the matches formed and the tickets that expired.
+#[pyclass(module = "matchmaker_rs._native", frozen)]
+struct TickResult {
+    matches: Vec<Arc<FormedMatch>>,
+    expired: Vec<String>,
 }
 
-/// What one tick did: the matches formed and the tickets that expired.
-#[pyclass(module = "matchmaker_rs._native", frozen, get_all)]
-struct TickResult {
-    matches: Vec<Match>,
-    expired: Vec<String>,
+#[pymethods]
+impl TickResult {
+    /// A new list on each read (the matches themselves are shared, not copied).
+    #[getter]
+    fn matches(&self) -> Vec<Match> {
+        self.matches.iter().cloned().map(Match).collect()
+    }
+
+    #[getter]
+    fn expired(&self) -> Vec<String> {
+        self.expired.clone()
+    }
 }
 
 /// The matchmaking pool. Not thread-safe on its own: one owner calls it (the service's tick loop).
@@ -221,7 +251,7 @@ impl Matchmaker {
         let pool = &mut self.pool;
         let outcome = py.detach(move || pool.tick(now));
         TickResult {
-            matches: outcome.matches.into_iter().map(Match::from).collect(),
+            matches: outcome.matches.into_iter().map(Arc::new).collect(),
             expired: outcome.expired,
         }
     }

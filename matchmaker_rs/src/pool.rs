@@ -20,12 +20,13 @@
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use crate::schedule::Widening;
-use crate::teams::{balance, can_pack};
+use crate::teams::{can_pack, Balancer};
 
 /// Matching rules of one game mode.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,12 +71,14 @@ pub struct BackfillSpec {
     pub create_time: f64,
 }
 
-/// A formed match. Teams list ticket ids; every ticket's players play on its team.
+/// A formed match. Teams list ticket ids; every ticket's players play on its team. Names are shared
+/// with the pool (a tick forms tens of thousands of matches; copying three strings each was a tenth
+/// of a 10k tick).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FormedMatch {
-    pub game: String,
-    pub mode: String,
-    pub region: String,
+    pub game: Arc<str>,
+    pub mode: Arc<str>,
+    pub region: Arc<str>,
     pub teams: Vec<Vec<String>>,
     pub team_ratings: Vec<f64>,
     pub quality: f64,
@@ -136,11 +139,11 @@ struct Bucket {
 /// The pool of waiting tickets, bucketed by (game, mode). Tickets sit in a slab; buckets list their
 /// slab indices, so enqueue, cancel and removal after a match are O(1).
 pub struct Pool {
-    keys: Vec<(String, String)>,
+    keys: Vec<(Arc<str>, Arc<str>)>,
     rules: Vec<ModeRules>,
     mode_index: HashMap<(String, String), usize>,
     buckets: Vec<Bucket>,
-    regions: Vec<String>,
+    regions: Vec<Arc<str>>,
     region_index: HashMap<String, u16>,
     slab: Vec<Option<Ticket>>,
     /// Each slot's position in its bucket's `members`. Kept beside the slab, not in it: removing a
@@ -167,7 +170,7 @@ struct Workspace {
     regions: Vec<(u32, u16)>,
     /// Rank of each region's name, so ties between regions compare two integers, not two strings.
     region_rank: Vec<u16>,
-    sort_keys: Vec<(u64, u64, u32)>,
+    sort_keys: Vec<(u64, u32)>,
     scratch: Scratch,
 }
 
@@ -222,11 +225,14 @@ impl Pool {
             }
             map.insert(key, r);
         }
-        let keys: Vec<(String, String)> = map.keys().cloned().collect();
-        let mode_index = keys
-            .iter()
+        let mode_index = map
+            .keys()
             .enumerate()
             .map(|(i, k)| (k.clone(), i))
+            .collect();
+        let keys: Vec<(Arc<str>, Arc<str>)> = map
+            .keys()
+            .map(|(g, m)| (Arc::from(g.as_str()), Arc::from(m.as_str())))
             .collect();
         let buckets = keys.iter().map(|_| Bucket::default()).collect();
         Ok(Pool {
@@ -260,7 +266,7 @@ impl Pool {
         }
         let id = u16::try_from(self.regions.len())
             .map_err(|_| PoolError::InvalidTicket("too many distinct regions".into()))?;
-        self.regions.push(name.clone());
+        self.regions.push(Arc::from(name.as_str()));
         self.region_index.insert(name, id);
         Ok(id)
     }
@@ -430,7 +436,7 @@ impl Pool {
             .regions
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.as_str(), i))
+            .map(|(i, r)| (&**r, i))
             .collect();
         names.sort_unstable();
         for (rank, (_, i)) in names.into_iter().enumerate() {
@@ -456,15 +462,14 @@ impl Pool {
             expired_ids.sort();
             outcome.expired.extend(expired_ids);
             for draft in drafts {
-                let mut teams = Vec::with_capacity(draft.teams.len());
-                for team in draft.teams {
-                    let mut ids: Vec<String> = team
-                        .into_iter()
-                        .filter_map(|slot| self.remove_slot(slot))
-                        .map(|t| t.id)
-                        .collect();
-                    ids.sort();
-                    teams.push(ids);
+                let mut teams = vec![Vec::new(); draft.team_ratings.len()];
+                for (team, slot) in draft.members {
+                    if let Some(ticket) = self.remove_slot(slot) {
+                        teams[team].push(ticket.id);
+                    }
+                }
+                for ids in &mut teams {
+                    ids.sort_unstable();
                 }
                 let (game, mode) = self.keys[b].clone();
                 outcome.matches.push(FormedMatch {
@@ -493,7 +498,8 @@ impl Pool {
 /// A match as the tick forms it: slab slots per team; ids are filled in when the tickets leave.
 struct Draft {
     region: u16,
-    teams: Vec<Vec<usize>>,
+    /// (team index, slab slot) of every ticket.
+    members: Vec<(usize, usize)>,
     team_ratings: Vec<f64>,
     quality: f64,
     backfill_id: Option<String>,
@@ -541,7 +547,7 @@ fn tick_bucket<'a>(
         scratch,
     } = work;
     // Rating order for candidate scans (ties: older first, then id).
-    order_by(by_rating, sort_keys, live, |l| (l.rating, l.enqueue_time));
+    order_by(by_rating, sort_keys, live, |l| l.rating, |l| l.enqueue_time);
     taken.clear();
     taken.resize(live.len(), false);
     let mut matches = Vec::new();
@@ -566,7 +572,7 @@ fn tick_bucket<'a>(
     build_lanes(lanes, live, by_rating, pool.regions.len());
 
     // Then new matches, oldest anchor first; regions in order of the anchor's latency, then name.
-    order_by(anchors, sort_keys, live, |l| (l.enqueue_time, 0.0));
+    order_by(anchors, sort_keys, live, |l| l.enqueue_time, |_| 0.0);
     for &anchor in anchors.iter() {
         if taken[anchor] {
             continue;
@@ -587,7 +593,7 @@ fn tick_bucket<'a>(
                 for &i in &scratch.group {
                     taken[i] = true;
                 }
-                matches.push(form(rules, region, &scratch.group, live));
+                matches.push(form(rules, region, live, scratch));
                 break;
             }
         }
@@ -595,36 +601,45 @@ fn tick_bucket<'a>(
     (matches, expired, filled)
 }
 
-/// Fills `out` with `0..live.len()` ordered by `key` (two numbers), then ticket id.
+/// Fills `out` with `0..live.len()` ordered by `primary`, then `secondary`, then ticket id.
 ///
-/// The numbers are sorted as integer keys in one contiguous array: sorting indices with a comparator
-/// that reads `live` through each of them was the tick's largest single cost. Ids only break exact
-/// ties, which keeps the order total and the tick deterministic.
+/// The primary number is sorted as an integer key with the index in one contiguous array: sorting
+/// indices with a comparator that reads `live` through each of them was the tick's largest single
+/// cost. Runs of equal primaries are then ordered by the rest, which keeps the order total and the
+/// tick deterministic (runs are short, except many new players at the same initial rating).
 fn order_by(
     out: &mut Vec<usize>,
-    keys: &mut Vec<(u64, u64, u32)>,
+    keys: &mut Vec<(u64, u32)>,
     live: &[Live<'_>],
-    key: impl Fn(&Live<'_>) -> (f64, f64),
+    primary: impl Fn(&Live<'_>) -> f64,
+    secondary: impl Fn(&Live<'_>) -> f64,
 ) {
     keys.clear();
     keys.extend(live.iter().enumerate().map(|(i, l)| {
-        let (a, b) = key(l);
         (
-            ordered_bits(a),
-            ordered_bits(b),
+            ordered_bits(primary(l)),
             u32::try_from(i).expect("fewer than 4 billion tickets"),
         )
     }));
-    keys.sort_unstable_by(|x, y| {
-        (x.0, x.1).cmp(&(y.0, y.1)).then_with(|| {
-            live[x.2 as usize]
-                .ticket
-                .id
-                .cmp(&live[y.2 as usize].ticket.id)
-        })
-    });
+    keys.sort_unstable();
+    let mut start = 0;
+    while start < keys.len() {
+        let mut end = start + 1;
+        while end < keys.len() && keys[end].0 == keys[start].0 {
+            end += 1;
+        }
+        if end - start > 1 {
+            keys[start..end].sort_unstable_by(|x, y| {
+                let (lx, ly) = (&live[x.1 as usize], &live[y.1 as usize]);
+                secondary(lx)
+                    .total_cmp(&secondary(ly))
+                    .then_with(|| lx.ticket.id.cmp(&ly.ticket.id))
+            });
+        }
+        start = end;
+    }
     out.clear();
-    out.extend(keys.iter().map(|k| k.2 as usize));
+    out.extend(keys.iter().map(|k| k.1 as usize));
 }
 
 /// The bits of `x` as an integer that sorts like `f64::total_cmp`.
@@ -739,6 +754,8 @@ impl Lane {
 struct Scratch {
     group: Vec<usize>,
     sizes: Vec<u32>,
+    items: Vec<(u32, f64)>,
+    balancer: Balancer,
 }
 
 /// Collects a full match around `anchor` from `lane` into `scratch.group`, nearest ratings first;
@@ -752,7 +769,7 @@ fn gather(
     matched: &[bool],
     scratch: &mut Scratch,
 ) -> bool {
-    let Scratch { group, sizes } = scratch;
+    let Scratch { group, sizes, .. } = scratch;
     group.clear();
     sizes.clear();
     group.push(anchor);
@@ -816,22 +833,31 @@ fn gather(
     true
 }
 
-fn form(rules: &ModeRules, region: u16, group: &[usize], live: &[Live<'_>]) -> Draft {
-    let items: Vec<(u32, f64)> = group
-        .iter()
-        .map(|&i| (live[i].ticket.size, live[i].ticket.rating_sum))
-        .collect();
-    let assignment = balance(&items, rules.team_size, rules.team_count);
-    let mut teams = vec![Vec::new(); rules.team_count as usize];
+fn form(rules: &ModeRules, region: u16, live: &[Live<'_>], scratch: &mut Scratch) -> Draft {
+    let Scratch {
+        group,
+        items,
+        balancer,
+        ..
+    } = scratch;
+    let group = &group[..];
+    items.clear();
+    items.extend(
+        group
+            .iter()
+            .map(|&i| (live[i].ticket.size, live[i].ticket.rating_sum)),
+    );
+    let assignment = balancer.balance(items, rules.team_size, rules.team_count);
+    let mut members = Vec::with_capacity(group.len());
     let mut team_ratings = vec![0.0; rules.team_count as usize];
     for (k, &i) in group.iter().enumerate() {
-        teams[assignment[k]].push(live[i].slot);
+        members.push((assignment[k], live[i].slot));
         team_ratings[assignment[k]] += live[i].ticket.rating_sum;
     }
     let quality = quality(rules, region, group, live, &team_ratings);
     Draft {
         region,
-        teams,
+        members,
         team_ratings,
         quality,
         backfill_id: None,
@@ -910,7 +936,7 @@ fn fill_backfill(
             )
             .then_with(|| live[x].ticket.id.cmp(&live[y].ticket.id))
     });
-    let mut teams = vec![Vec::new(); rules.team_count as usize];
+    let mut members = Vec::new();
     let mut team_ratings = vec![0.0; rules.team_count as usize];
     let mut group = Vec::new();
     for i in order {
@@ -920,7 +946,7 @@ fn fill_backfill(
             .max_by(|&x, &y| slots[x].cmp(&slots[y]).then(y.cmp(&x)));
         if let Some(t) = fit {
             slots[t] -= live[i].ticket.size;
-            teams[t].push(live[i].slot);
+            members.push((t, live[i].slot));
             team_ratings[t] += live[i].ticket.rating_sum;
             matched[i] = true;
             group.push(i);
@@ -934,7 +960,7 @@ fn fill_backfill(
     }
     let draft = Draft {
         region,
-        teams,
+        members,
         quality: quality(rules, region, &group, live, &[0.0]),
         team_ratings,
         backfill_id: Some(backfill.id.clone()),
@@ -1029,7 +1055,7 @@ mod tests {
         assert_eq!(out.matches.len(), 1);
         // At 20 s both ceilings are 150 ms: the anchor (a) tries its own best region first, and b is
         // eligible there at 110 ms.
-        assert_eq!(out.matches[0].region, "eu");
+        assert_eq!(&*out.matches[0].region, "eu");
     }
 
     #[test]

@@ -60,8 +60,56 @@ fn place(
 /// If the tickets cannot be packed at all (callers check `can_pack` first).
 #[must_use]
 pub fn balance(items: &[(u32, f64)], team_size: u32, team_count: u32) -> Vec<usize> {
+    Balancer::default()
+        .balance(items, team_size, team_count)
+        .to_vec()
+}
+
+/// `balance` with buffers kept between calls (a tick balances tens of thousands of matches).
+#[derive(Default)]
+pub struct Balancer {
+    order: Vec<usize>,
+    loads: Vec<u32>,
+    sums: Vec<f64>,
+    assign: Vec<usize>,
+}
+
+impl Balancer {
+    /// As [`balance`]; the returned slice lives until the next call.
+    ///
+    /// # Panics
+    /// If the tickets cannot be packed at all (callers check `can_pack` first).
+    pub fn balance(&mut self, items: &[(u32, f64)], team_size: u32, team_count: u32) -> &[usize] {
+        let Balancer {
+            order,
+            loads,
+            sums,
+            assign,
+        } = self;
+        fill(order, 0..items.len());
+        fill(loads, std::iter::repeat_n(0, team_count as usize));
+        fill(sums, std::iter::repeat_n(0.0, team_count as usize));
+        fill(assign, std::iter::repeat_n(usize::MAX, items.len()));
+        greedy_then_swaps(items, team_size, team_count, order, loads, sums, assign);
+        assign
+    }
+}
+
+fn fill<T>(buffer: &mut Vec<T>, values: impl Iterator<Item = T>) {
+    buffer.clear();
+    buffer.extend(values);
+}
+
+fn greedy_then_swaps(
+    items: &[(u32, f64)],
+    team_size: u32,
+    team_count: u32,
+    order: &mut [usize],
+    loads: &mut [u32],
+    sums: &mut Vec<f64>,
+    assign: &mut Vec<usize>,
+) {
     let teams = team_count as usize;
-    let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| {
         items[b]
             .0
@@ -69,11 +117,8 @@ pub fn balance(items: &[(u32, f64)], team_size: u32, team_count: u32) -> Vec<usi
             .then(items[b].1.total_cmp(&items[a].1))
             .then(a.cmp(&b))
     });
-    let mut loads = vec![0u32; teams];
-    let mut sums = vec![0.0f64; teams];
-    let mut assign = vec![usize::MAX; items.len()];
     let mut greedy_ok = true;
-    for &i in &order {
+    for &i in order.iter() {
         let best = (0..teams)
             .filter(|&t| loads[t] + items[i].0 <= team_size)
             .min_by(|&a, &b| sums[a].total_cmp(&sums[b]).then(a.cmp(&b)));
@@ -88,14 +133,16 @@ pub fn balance(items: &[(u32, f64)], team_size: u32, team_count: u32) -> Vec<usi
     }
     if !greedy_ok {
         let sizes: Vec<u32> = items.iter().map(|x| x.0).collect();
-        assign = pack(&sizes, team_size, team_count).expect("callers check can_pack");
-        sums = vec![0.0; teams];
+        *assign = pack(&sizes, team_size, team_count).expect("callers check can_pack");
+        *sums = vec![0.0; teams];
         for (i, &t) in assign.iter().enumerate() {
             sums[t] += items[i].1;
         }
     }
-    improve(items, &mut assign, &mut sums);
-    assign
+    // With one player per team, a swap only trades two teams' sums: the gap cannot change.
+    if team_size > 1 {
+        improve(items, assign, sums);
+    }
 }
 
 fn gap(sums: &[f64]) -> f64 {
