@@ -36,7 +36,7 @@ class Tenant:
     refresh_token: str
 
     @staticmethod
-    async def create(client: Client, label: str = "t") -> Tenant:
+    async def create(client: Client, label: str = "t", config: core_pb2.GameConfig | None = None) -> Tenant:
         reg = await client.call(
             f"{CORE}/RegisterDeveloper",
             pb.RegisterDeveloperRequest(email=f"{label}-{uuid.uuid4().hex[:12]}@example.com", password=PASSWORD, display_name=label),
@@ -44,7 +44,7 @@ class Tenant:
         token = reg.tokens.access_token
         studio = (await client.call(f"{CORE}/CreateStudio", pb.CreateStudioRequest(display_name=f"{label} studio"), token=token)).studio
         game = (
-            await client.call(f"{CORE}/CreateGame", pb.CreateGameRequest(studio_id=studio.id, display_name=f"{label} game", config=game_config()), token=token)
+            await client.call(f"{CORE}/CreateGame", pb.CreateGameRequest(studio_id=studio.id, display_name=f"{label} game", config=config or game_config()), token=token)
         ).game
         key = await client.call(f"{CORE}/CreateApiKey", pb.CreateApiKeyRequest(studio_id=studio.id, game_id=game.id, display_name="client"), token=token)
         auth = await client.call(

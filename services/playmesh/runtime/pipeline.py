@@ -121,6 +121,7 @@ class Pipeline(grpc.aio.ServerInterceptor):
         self._budgets = {
             options_pb2.ACCESS_READ: (Budget(settings.rate_limit_reads_per_minute), Budget(settings.rate_limit_ip_reads_per_minute)),
             options_pb2.ACCESS_WRITE: (Budget(settings.rate_limit_writes_per_minute), Budget(settings.rate_limit_ip_writes_per_minute)),
+            options_pb2.ACCESS_GAMEPLAY: (Budget(settings.rate_limit_gameplay_per_minute), Budget(settings.rate_limit_ip_gameplay_per_minute)),
         }
 
     async def intercept_service(
@@ -164,7 +165,7 @@ class Pipeline(grpc.aio.ServerInterceptor):
         budgets = self._budgets.get(policy.access or options_pb2.ACCESS_WRITE)
         if budgets is not None:
             per_caller, per_ip = budgets
-            access = "r" if policy.access == options_pb2.ACCESS_READ else "w"
+            access = {options_pb2.ACCESS_READ: "r", options_pb2.ACCESS_GAMEPLAY: "g"}.get(policy.access, "w")
             buckets = [(f"ip:{caller.ip}:{access}", per_ip)]
             if caller.subject:
                 buckets.append((f"sub:{caller.subject}:{access}", per_caller))

@@ -52,6 +52,8 @@ class Settings:
     rate_limit_writes_per_minute: int = _setting(30, "Write calls per minute per player/developer/server.")
     rate_limit_ip_reads_per_minute: int = _setting(100, "Read calls per minute per client IP.")
     rate_limit_ip_writes_per_minute: int = _setting(30, "Write calls per minute per client IP.")
+    rate_limit_gameplay_per_minute: int = _setting(600, "Gameplay calls (SubmitAction) per minute per player.")
+    rate_limit_ip_gameplay_per_minute: int = _setting(6000, "Gameplay calls per minute per client IP (players behind one NAT share it).")
     idempotency_ttl_seconds: int = _setting(86400, "How long a `request_id` answer is kept for retries.")
     bus_max_deliveries: int = _setting(5, "Deliveries of a bus message before it goes to the topic's dead-letter stream.")
     bus_retry_base_ms: int = _setting(500, "First retry back-off of a failed bus message; doubles per delivery.")
@@ -63,6 +65,12 @@ class Settings:
     shutdown_grace_seconds: float = _setting(5.0, "On SIGTERM, how long in-flight RPCs may finish.")
     max_request_bytes: int = _setting(1048576, "Largest request body the gateway accepts (1 MiB).")
     matchmaking_tick_ms: int = _setting(100, "How often the matchmaker forms matches, in milliseconds.")
+    scoreboard_watch_interval_ms: int = _setting(
+        100, "WatchLeaderboard sends at most one update per this many milliseconds per board (changes in between are coalesced)."
+    )
+    scoreboard_outbox_delay_seconds: float = _setting(
+        5.0, "A score change whose Redis update has not been confirmed after this long is re-applied from PostgreSQL."
+    )
     service_processes: int = _setting(1, "Processes per service started by `playmesh up`; each has its own port and Envoy balances across them.")
 
     def __post_init__(self) -> None:
@@ -92,6 +100,7 @@ class Settings:
             "redis_pool_size",
             "service_processes",
             "matchmaking_tick_ms",
+            "scoreboard_watch_interval_ms",
         ):
             if getattr(self, name) < 1:
                 problems.append(f"PLAYMESH_{name.upper()} must be at least 1")

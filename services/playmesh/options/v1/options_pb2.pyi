@@ -23,6 +23,7 @@ class Access(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACCESS_READ: _ClassVar[Access]
     ACCESS_WRITE: _ClassVar[Access]
     ACCESS_UNLIMITED: _ClassVar[Access]
+    ACCESS_GAMEPLAY: _ClassVar[Access]
 PRINCIPAL_UNSPECIFIED: Principal
 PRINCIPAL_ANONYMOUS: Principal
 PRINCIPAL_GAME_CLIENT: Principal
@@ -33,6 +34,7 @@ ACCESS_UNSPECIFIED: Access
 ACCESS_READ: Access
 ACCESS_WRITE: Access
 ACCESS_UNLIMITED: Access
+ACCESS_GAMEPLAY: Access
 POLICY_FIELD_NUMBER: _ClassVar[int]
 policy: _descriptor.FieldDescriptor
 

@@ -96,12 +96,13 @@ enum Access : int {
   ACCESS_READ = 1,
   ACCESS_WRITE = 2,
   ACCESS_UNLIMITED = 3,
+  ACCESS_GAMEPLAY = 4,
   Access_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   Access_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool Access_IsValid(int value);
 constexpr Access Access_MIN = ACCESS_UNSPECIFIED;
-constexpr Access Access_MAX = ACCESS_UNLIMITED;
+constexpr Access Access_MAX = ACCESS_GAMEPLAY;
 constexpr int Access_ARRAYSIZE = Access_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* Access_descriptor();

@@ -657,7 +657,7 @@ const char descriptor_table_protodef_playmesh_2fscoreboard_2fv1_2fscoreboard_5fs
   "v1/leaderboards\022\252\001\n\014SubmitAction\022+.playm"
   "esh.scoreboard.v1.SubmitActionRequest\032,."
   "playmesh.scoreboard.v1.SubmitActionRespo"
-  "nse\"\?\252\273\030\005\n\001\003\020\002\202\323\344\223\0020:\001*\"+/v1/leaderboard"
+  "nse\"\?\252\273\030\005\n\001\003\020\004\202\323\344\223\0020:\001*\"+/v1/leaderboard"
   "s/{leaderboard}:submitAction\022\234\001\n\014SubmitS"
   "cores\022+.playmesh.scoreboard.v1.SubmitSco"
   "resRequest\032,.playmesh.scoreboard.v1.Subm"

@@ -40,6 +40,12 @@ class Access(betterproto2.Enum):
     Not rate limited per caller (health, JWKS, high-volume ingestion with its own limits).
     """
 
+    GAMEPLAY = 4
+    """
+    Gameplay actions (scoring): their own, larger budget (default 600 per minute per player), so a
+    busy match does not use up the budget of account writes.
+    """
+
     @classmethod
     def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
         return {
@@ -47,6 +53,7 @@ class Access(betterproto2.Enum):
             1: "ACCESS_READ",
             2: "ACCESS_WRITE",
             3: "ACCESS_UNLIMITED",
+            4: "ACCESS_GAMEPLAY",
         }
 
     @classmethod
@@ -56,6 +63,7 @@ class Access(betterproto2.Enum):
             "ACCESS_READ": 1,
             "ACCESS_WRITE": 2,
             "ACCESS_UNLIMITED": 3,
+            "ACCESS_GAMEPLAY": 4,
         }
 
 

@@ -1,0 +1,421 @@
+"""Leaderboards of a game: server-authoritative score changes, seasons, reads and repair. Knows nothing
+of gRPC: the servicer validates requests and converts what this returns.
+
+A change is committed to PostgreSQL first (score log, current score, outbox entry: one
+transaction), then written to Redis from the committed row, then its outbox entry is dropped. If the
+writer dies in between, the relay re-applies the entry from PostgreSQL after
+``outbox_delay``; Redis updates carry the row's version, so a late or repeated one never moves a
+score back. If Redis loses a board (restart without its data, FLUSHALL), the first read that finds
+the board's "built" marker missing rebuilds it from PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from playmesh.core.v1 import core_pb2
+from playmesh.runtime.errors import InvalidArgument, NotFound, ResourceExhausted
+from playmesh.runtime.game_configs import GameConfigs
+from playmesh.runtime.tables import tenant_schema
+from playmesh.scoreboard import schedule
+from playmesh.scoreboard.ranks import BoardKey, Change, Ranked, Ranks
+from playmesh.scoreboard.store import Attempt, Operator, ScoreStore, Season, Stored
+from playmesh.scoreboard.v1 import scoreboard_pb2 as sb
+
+__all__ = ["Board", "Entry", "ScoreOutcome", "Scoreboard", "utc_now"]
+
+log = structlog.get_logger("playmesh.scoreboard")
+
+FLAG_POINTS_PER_MINUTE = "POINTS_PER_MINUTE_EXCEEDED"
+
+# Reserves a player's points of the current minute against the board's ceiling, atomically.
+_RESERVE = """
+local total = redis.call('INCRBY', KEYS[1], ARGV[1])
+if total == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], 120) end
+if total > tonumber(ARGV[2]) then
+  redis.call('DECRBY', KEYS[1], ARGV[1])
+  return 0
+end
+return 1
+"""
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Board:
+    """A leaderboard's settings, from the game's configuration."""
+
+    name: str
+    display_name: str
+    operator: Operator
+    descending: bool
+    schedule: core_pb2.ResetSchedule
+    max_points_per_minute: int
+
+    @staticmethod
+    def of(settings: core_pb2.LeaderboardSettings) -> Board:
+        return Board(
+            name=settings.name,
+            display_name=settings.display_name or settings.name,
+            operator=Operator(settings.operator or core_pb2.SCORE_OPERATOR_INCREMENT),
+            descending=settings.sort_order != core_pb2.SORT_ORDER_ASCENDING,
+            schedule=settings.reset_schedule,
+            max_points_per_minute=settings.max_points_per_minute,
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Entry:
+    rank: int
+    player_id: str
+    display_name: str
+    score: int
+    update_time: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ScoreOutcome:
+    accepted: bool
+    reason: str = ""
+
+
+class Scoreboard:
+    def __init__(
+        self,
+        redis: Redis,
+        store: ScoreStore,
+        configs: GameConfigs,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+        outbox_delay_seconds: float = 5.0,
+        name_ttl_seconds: float = 30.0,
+    ) -> None:
+        self.redis = redis
+        self.store = store
+        self.configs = configs
+        self.ranks = Ranks(redis)
+        self.clock = clock
+        self._reserve = redis.register_script(_RESERVE)
+        self._outbox_delay = dt.timedelta(seconds=outbox_delay_seconds)
+        self._seasons: dict[tuple[str, str], Season] = {}
+        self._confirmed: list[int] = []
+        self._names: dict[tuple[str, str], tuple[float, str]] = {}
+        self._name_ttl = name_ttl_seconds
+        self._built_until: dict[BoardKey, float] = {}
+
+    # --- configuration and seasons -------------------------------------------------------------
+
+    async def boards(self, studio_id: str, game_id: str) -> list[Board]:
+        config = await self.configs.get(studio_id, game_id)
+        return [Board.of(b) for b in config.leaderboards]
+
+    async def board(self, studio_id: str, game_id: str, name: str) -> Board:
+        boards = await self.boards(studio_id, game_id)
+        for board in boards:
+            if board.name == name:
+                return board
+        known = ", ".join(b.name for b in boards) or "none configured"
+        raise InvalidArgument.single("leaderboard", f"is not a leaderboard of this game ({known})")
+
+    async def current_season(self, studio_id: str, game_id: str, board: Board) -> Season:
+        """The board's season now; archives the previous one when a reset boundary has passed."""
+        now = self.clock()
+        cached = self._seasons.get((game_id, board.name))
+        if cached is not None and (cached.end_time is None or now < cached.end_time):
+            return cached
+        season = await self.store.open_season(
+            tenant_schema(studio_id),
+            game_id,
+            board.name,
+            now=now,
+            start=schedule.latest_reset(board.schedule, now) or now,
+            end=schedule.next_reset(board.schedule, now),
+        )
+        self._seasons[(game_id, board.name)] = season
+        return season
+
+    async def season(self, studio_id: str, game_id: str, board: Board, number: int) -> Season:
+        """Season ``number`` (0: the current one); NOT_FOUND for a season that does not exist."""
+        current = await self.current_season(studio_id, game_id, board)
+        if number in (0, current.number):
+            return current
+        found = await self.store.season(tenant_schema(studio_id), game_id, board.name, number) if number > 0 else None
+        if found is None:
+            raise NotFound(f"season {number} of {board.name!r} does not exist", reason="SEASON_NOT_FOUND", metadata={"season": str(number)})
+        return found
+
+    async def seasons(self, studio_id: str, game_id: str, board: Board, *, before: int | None, limit: int) -> list[Season]:
+        await self.current_season(studio_id, game_id, board)  # rolls over first, so the list is up to date
+        return await self.store.seasons(tenant_schema(studio_id), game_id, board.name, before=before, limit=limit)
+
+    def key(self, game_id: str, board: Board, season: int) -> BoardKey:
+        return BoardKey(game_id, board.name, season, board.descending)
+
+    # --- changes -------------------------------------------------------------------------------
+
+    async def submit_action(self, *, studio_id: str, game_id: str, player_id: str, board_name: str, action: str, request_id: str, ip: str) -> tuple[int, Entry]:
+        """Applies a player's action at the price the game's action table sets. Returns (points, entry)."""
+        config = await self.configs.get(studio_id, game_id)
+        board = await self.board(studio_id, game_id, board_name)
+        prices = {a.action: a.points for a in config.actions}
+        if action not in prices:
+            known = ", ".join(sorted(prices)) or "none configured"
+            raise InvalidArgument.single("action", f"is not an action of this game ({known})")
+        points = prices[action]
+        season = await self.current_season(studio_id, game_id, board)
+        attempt = Attempt(board.name, season.number, player_id, points, request_id, sb.SCORE_SOURCE_ACTION, action, ip)
+        schema = tenant_schema(studio_id)
+        if request_id:
+            previous = await self.store.logged(schema, game_id, player_id, request_id)
+            if previous is not None:
+                return await self._replay(studio_id, game_id, board, previous, attempt)
+        try:
+            reserved = await self._reserve_points(game_id, board, player_id, points)
+        except _CeilingExceeded:
+            await self.store.refuse(schema=schema, game_id=game_id, attempt=attempt, reason=FLAG_POINTS_PER_MINUTE, now=self.clock())
+            raise
+        try:
+            new, stored = await self.store.record(
+                studio_id=studio_id,
+                schema=schema,
+                game_id=game_id,
+                operators={board.name: (board.operator, board.descending)},
+                attempts=[attempt],
+                now=self.clock(),
+            )
+        except BaseException:
+            await self._release_points(game_id, board, player_id, reserved)
+            raise
+        if not new[0]:  # a concurrent retry of the same request id won the race
+            await self._release_points(game_id, board, player_id, reserved)
+            previous = await self.store.logged(schema, game_id, player_id, request_id)
+            return await self._replay(studio_id, game_id, board, previous, attempt)
+        ranks = await self._publish(game_id, {board.name: board}, stored)
+        change = stored[0].change
+        name = (await self.display_names(studio_id, game_id, [player_id])).get(player_id, "")
+        return points, Entry(ranks.get((board.name, player_id), 0), player_id, name, change.score, change.reach_time)
+
+    async def _replay(self, studio_id: str, game_id: str, board: Board, previous: Any, attempt: Attempt) -> tuple[int, Entry]:
+        """The answer to a retried request id: the original points and the player's entry now."""
+        if previous.leaderboard != attempt.board or previous.action != attempt.action:
+            raise InvalidArgument.single("request_id", "was already used for a different request")
+        entry = await self.entry(studio_id, game_id, board, attempt.player_id, season=previous.season)
+        return int(previous.points), entry
+
+    async def submit_scores(self, *, studio_id: str, game_id: str, updates: Sequence[tuple[str, str, int, str]], ip: str) -> list[ScoreOutcome]:
+        """Applies trusted scores (board, player id, score, request id) from a game server, combined by
+        each board's operator. Unknown boards are refused per update; the rest are applied together."""
+        boards = {b.name: b for b in await self.boards(studio_id, game_id)}
+        seasons = {}
+        for name in {u[0] for u in updates} & boards.keys():
+            seasons[name] = (await self.current_season(studio_id, game_id, boards[name])).number
+        outcomes: list[ScoreOutcome | None] = []
+        attempts: list[Attempt] = []
+        for name, player_id, score, request_id in updates:
+            if name not in boards:
+                outcomes.append(ScoreOutcome(False, "UNKNOWN_LEADERBOARD"))
+                continue
+            outcomes.append(None)
+            attempts.append(Attempt(name, seasons[name], player_id, score, request_id, sb.SCORE_SOURCE_SERVER, "", ip))
+        _, stored = await self.store.record(
+            studio_id=studio_id,
+            schema=tenant_schema(studio_id),
+            game_id=game_id,
+            operators={n: (b.operator, b.descending) for n, b in boards.items()},
+            attempts=attempts,
+            now=self.clock(),
+        )
+        await self._publish(game_id, boards, stored)
+        # A retried request id is accepted too: it was applied the first time.
+        return [o if o is not None else ScoreOutcome(True) for o in outcomes]
+
+    async def _publish(self, game_id: str, boards: dict[str, Board], stored: Sequence[Stored]) -> dict[tuple[str, str], int]:
+        """Writes committed rows to Redis, then confirms their outbox entries. Returns ranks by (board,
+        player). If Redis is unreachable the change stays accepted: the relay applies it later."""
+        groups: dict[tuple[str, int], list[Stored]] = {}
+        for s in stored:
+            groups.setdefault((s.board, s.season), []).append(s)
+        ranks: dict[tuple[str, str], int] = {}
+        try:
+            for (name, season), items in groups.items():
+                applied = await self.ranks.apply(self.key(game_id, boards[name], season), [s.change for s in items])
+                for s, rank in zip(items, applied, strict=True):
+                    ranks[(name, s.change.player_id)] = rank
+        except RedisError as exc:
+            log.warning("score_redis_update_deferred", error=str(exc), changes=len(stored))
+            return ranks
+        self._confirmed += [s.outbox_seq for s in stored]
+        return ranks
+
+    async def _reserve_points(self, game_id: str, board: Board, player_id: str, points: int) -> int:
+        """Counts positive points against the board's per-minute ceiling; refuses what exceeds it."""
+        if board.max_points_per_minute <= 0 or points <= 0:
+            return 0
+        now = self.clock()
+        minute = int(now.timestamp() // 60)
+        key = f"pm:lbppm:{{{game_id}}}:{board.name}:{player_id}:{minute}"
+        if not await self._reserve(keys=[key], args=[points, board.max_points_per_minute]):
+            raise _CeilingExceeded(retry_after=60 - now.timestamp() % 60)
+        return points
+
+    async def _release_points(self, game_id: str, board: Board, player_id: str, points: int) -> None:
+        if points:
+            minute = int(self.clock().timestamp() // 60)
+            await self.redis.decrby(f"pm:lbppm:{{{game_id}}}:{board.name}:{player_id}:{minute}", points)
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    async def top(self, studio_id: str, game_id: str, board: Board, season: Season, *, offset: int, count: int) -> tuple[list[Entry], int]:
+        """Entries from ``offset`` (best first) and the board's version. Archived seasons read PostgreSQL."""
+        current = await self.current_season(studio_id, game_id, board)
+        if season.number != current.number:
+            rows = await self.store.standings(
+                tenant_schema(studio_id), game_id, board.name, season.number, descending=board.descending, offset=offset, limit=count
+            )
+            ranked = [Ranked(offset + i + 1, c.player_id, c.score, c.reach_time) for i, c in enumerate(rows)]
+            return await self._named(studio_id, game_id, ranked), 0
+        key = self.key(game_id, board, season.number)
+        built, ranked, version = await self.ranks.page(key, offset, count)
+        if not built:
+            await self.rebuild(studio_id, game_id, board)
+            _, ranked, version = await self.ranks.page(key, offset, count)
+        return await self._named(studio_id, game_id, ranked), version
+
+    async def entry(self, studio_id: str, game_id: str, board: Board, player_id: str, *, season: int = 0) -> Entry:
+        """The player's place on the board; NOT_FOUND without a score."""
+        chosen = await self.season(studio_id, game_id, board, season)
+        current = await self.current_season(studio_id, game_id, board)
+        if chosen.number != current.number:
+            change = await self.store.score(tenant_schema(studio_id), game_id, board.name, chosen.number, player_id)
+            if change is None:
+                raise NotFound("the player has no score on this leaderboard", reason="SCORE_NOT_FOUND")
+            names = await self.display_names(studio_id, game_id, [player_id])
+            return Entry(0, player_id, names.get(player_id, ""), change.score, change.reach_time)
+        key = await self._built(studio_id, game_id, board, current.number)
+        ranked = await self.ranks.position(key, player_id)
+        if ranked is None:
+            raise NotFound("the player has no score on this leaderboard", reason="SCORE_NOT_FOUND", metadata={"player_id": player_id})
+        return (await self._named(studio_id, game_id, [ranked]))[0]
+
+    async def around(self, studio_id: str, game_id: str, board: Board, player_id: str, radius: int) -> list[Entry]:
+        me = await self.entry(studio_id, game_id, board, player_id)
+        season = await self.current_season(studio_id, game_id, board)
+        start = max(0, me.rank - 1 - radius)
+        entries, _ = await self.top(studio_id, game_id, board, season, offset=start, count=me.rank - 1 - start + radius + 1)
+        return entries
+
+    async def display_names(self, studio_id: str, game_id: str, player_ids: Sequence[str]) -> dict[str, str]:
+        """Display names, cached for ``name_ttl_seconds`` (a rename shows within that)."""
+        now = time.monotonic()
+        out: dict[str, str] = {}
+        missing = []
+        for pid in player_ids:
+            hit = self._names.get((game_id, pid))
+            if hit is not None and hit[0] > now:
+                out[pid] = hit[1]
+            else:
+                missing.append(pid)
+        if missing:
+            found = await self.store.display_names(tenant_schema(studio_id), game_id, missing)
+            if len(self._names) > 200_000:
+                self._names.clear()
+            for pid, name in found.items():
+                self._names[(game_id, pid)] = (now + self._name_ttl, name)
+                out[pid] = name
+        return out
+
+    async def _named(self, studio_id: str, game_id: str, ranked: Sequence[Ranked]) -> list[Entry]:
+        names = await self.display_names(studio_id, game_id, [r.player_id for r in ranked])
+        return [Entry(r.rank, r.player_id, names.get(r.player_id, ""), r.score, r.reach_time) for r in ranked]
+
+    async def _built(self, studio_id: str, game_id: str, board: Board, season: int) -> BoardKey:
+        """The season's key, rebuilt first if Redis has lost it (checked at most once a second)."""
+        key = self.key(game_id, board, season)
+        if self._built_until.get(key, 0) < time.monotonic():
+            if not await self.ranks.is_built(key):
+                await self.rebuild(studio_id, game_id, board)
+            self._built_until[key] = time.monotonic() + 1.0
+        return key
+
+    # --- repair --------------------------------------------------------------------------------
+
+    async def rebuild(self, studio_id: str, game_id: str, board: Board) -> int:
+        """Writes the current season from PostgreSQL into Redis; returns the players restored. Safe
+        while scores change: each row carries its version, and older versions never overwrite."""
+        season = await self.current_season(studio_id, game_id, board)
+        key = self.key(game_id, board, season.number)
+        restored = 0
+        async for chunk in self.store.all_scores(tenant_schema(studio_id), game_id, board.name, season.number):
+            await self.ranks.apply(key, chunk)
+            restored += len(chunk)
+        await self.ranks.mark_built(key)
+        log.info("leaderboard_rebuilt", game=game_id, leaderboard=board.name, season=season.number, players=restored)
+        return restored
+
+    async def flush_confirmed(self) -> int:
+        """Drops the outbox entries whose Redis update is done (batched: one statement per flush)."""
+        seqs, self._confirmed = self._confirmed, []
+        if seqs:
+            try:
+                await self.store.delete_outbox(seqs)
+            except Exception:
+                self._confirmed += seqs  # try again next flush
+                raise
+        return len(seqs)
+
+    async def relay_once(self) -> int:
+        """Re-applies outbox entries that were not confirmed in time (their writer died or Redis was
+        down), from the rows now in PostgreSQL. Returns how many it applied."""
+        due = await self.store.due_outbox(self._outbox_delay)
+        done: list[int] = []
+        for row in due:
+            try:
+                board = await self.board(row["studio_id"], row["game_id"], row["leaderboard"])
+            except (InvalidArgument, NotFound):  # the board or game is gone: nothing to show
+                done.append(row["seq"])
+                continue
+            change: Change | None = await self.store.score(tenant_schema(row["studio_id"]), row["game_id"], row["leaderboard"], row["season"], row["player_id"])
+            if change is not None:
+                await self.ranks.apply(self.key(row["game_id"], board, row["season"]), [change])
+            done.append(row["seq"])
+        await self.store.delete_outbox(done)
+        return len(done)
+
+    async def run_outbox(self, stop: asyncio.Event, *, flush_seconds: float = 0.2, relay_seconds: float = 1.0) -> None:
+        """Background job: confirms applied changes and relays the ones left behind."""
+        next_relay = 0.0
+        while not stop.is_set():
+            try:
+                await self.flush_confirmed()
+                if time.monotonic() >= next_relay:
+                    next_relay = time.monotonic() + relay_seconds
+                    relayed = await self.relay_once()
+                    if relayed:
+                        log.info("score_outbox_relayed", changes=relayed)
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL or Redis down: retry on the next round
+                log.warning("score_outbox_failed", error=str(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), flush_seconds)
+        await self.flush_confirmed()
+
+
+class _CeilingExceeded(ResourceExhausted):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(
+            "this action would exceed the leaderboard's points per minute; it was refused and flagged",
+            retry_after_seconds=max(retry_after, 0.1),
+            reason=FLAG_POINTS_PER_MINUTE,
+        )
