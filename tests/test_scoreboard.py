@@ -205,9 +205,7 @@ async def test_reads_pages_around_and_seasons(grpc_client: GrpcClient) -> None:
     seasons = await grpc_client.call(f"{SB}/ListSeasons", pb.ListSeasonsRequest(leaderboard="kills"), api_key=tenant.api_key)
     assert [s.number for s in seasons.seasons] == [1] and not seasons.seasons[0].HasField("end_time")
     with pytest.raises(RpcFailure) as none:
-        await grpc_client.call(
-            f"{SB}/GetPlayerRank", pb.GetPlayerRankRequest(leaderboard="fastest"), api_key=tenant.api_key, token=tenant.player_token
-        )
+        await grpc_client.call(f"{SB}/GetPlayerRank", pb.GetPlayerRankRequest(leaderboard="fastest"), api_key=tenant.api_key, token=tenant.player_token)
     assert none.value.code == grpc.StatusCode.NOT_FOUND
 
 

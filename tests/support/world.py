@@ -43,9 +43,8 @@ class Tenant:
         )
         token = reg.tokens.access_token
         studio = (await client.call(f"{CORE}/CreateStudio", pb.CreateStudioRequest(display_name=f"{label} studio"), token=token)).studio
-        game = (
-            await client.call(f"{CORE}/CreateGame", pb.CreateGameRequest(studio_id=studio.id, display_name=f"{label} game", config=config or game_config()), token=token)
-        ).game
+        request = pb.CreateGameRequest(studio_id=studio.id, display_name=f"{label} game", config=config or game_config())
+        game = (await client.call(f"{CORE}/CreateGame", request, token=token)).game
         key = await client.call(f"{CORE}/CreateApiKey", pb.CreateApiKeyRequest(studio_id=studio.id, game_id=game.id, display_name="client"), token=token)
         auth = await client.call(
             f"{CORE}/AuthenticateDevice", pb.AuthenticateDeviceRequest(device_id=f"device-{uuid.uuid4().hex}", create=True), api_key=key.secret

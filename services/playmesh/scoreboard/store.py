@@ -376,7 +376,8 @@ class ScoreStore:
             query = query.where(sa.or_(sa.not_(score_log.c.accepted), score_log.c.flag_reason != ""))
         if before is not None:
             when = dt.datetime.fromisoformat(before[0])
-            query = query.where(sa.tuple_(score_log.c.create_time, score_log.c.id) < sa.tuple_(sa.literal(when, score_log.c.create_time.type), sa.literal(before[1], score_log.c.id.type)))
+            cursor = sa.tuple_(sa.literal(when, score_log.c.create_time.type), sa.literal(before[1], score_log.c.id.type))
+            query = query.where(sa.tuple_(score_log.c.create_time, score_log.c.id) < cursor)
         async with self._db.begin(schema) as conn:
             return list((await conn.execute(query.order_by(score_log.c.create_time.desc(), score_log.c.id.desc()).limit(limit))).all())
 
