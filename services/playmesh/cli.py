@@ -1,5 +1,5 @@
 """The ``playmesh`` command: ``up`` (the whole platform), ``serve`` (one service process),
-``migrate``, ``keys rotate``, ``gateway render``, ``settings``."""
+``migrate``, ``keys rotate``, ``scoreboard rebuild``, ``gateway render``, ``settings``."""
 
 from __future__ import annotations
 
@@ -14,14 +14,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from playmesh.runtime.errors import ConfigError
+from playmesh.runtime.errors import ConfigError, PlaymeshError
 from playmesh.runtime.registry import SERVICES, service
 from playmesh.runtime.settings import SETTINGS_DOC, Settings, load_settings
 
 app = typer.Typer(help="Playmesh: an open-source backend for multiplayer games.", no_args_is_help=True, add_completion=False)
 keys_app = typer.Typer(help="JWT signing keys.", no_args_is_help=True)
 gateway_app = typer.Typer(help="The Envoy gateway.", no_args_is_help=True)
+scoreboard_app = typer.Typer(help="Leaderboards.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(scoreboard_app, name="scoreboard")
 app.add_typer(gateway_app, name="gateway")
 console = Console(stderr=False)
 
@@ -32,6 +34,19 @@ def _settings() -> Settings:
     except ConfigError as exc:
         console.print(f"[red]configuration error:[/red] {exc}")
         raise typer.Exit(2) from None
+
+
+def _servers(settings: Settings) -> Settings:
+    """Settings with the database and Redis URLs: the configured ones, else those of the platform
+    that `playmesh up` runs from this data dir (its endpoints.json)."""
+    if settings.database_url and settings.redis_url:
+        return settings
+    path = settings.data_path / "endpoints.json"
+    if not path.exists():
+        console.print("[red]PLAYMESH_DATABASE_URL and PLAYMESH_REDIS_URL are not set[/red] and no `playmesh up` runs from this data dir")
+        raise typer.Exit(2)
+    found = json.loads(path.read_text())
+    return settings.replace(database_url=settings.database_url or found["database_url"], redis_url=settings.redis_url or found["redis_url"])
 
 
 @app.command()
@@ -141,6 +156,51 @@ def rotate_keys() -> None:
             await db.close()
 
     console.print(f"new signing key {asyncio.run(run())}; every instance picks it up within a second of its first use")
+
+
+@scoreboard_app.command("rebuild")
+def rebuild_leaderboards(
+    studio: str = typer.Option(..., help="the studio id"),
+    game: str = typer.Option(..., help="the game id"),
+    leaderboard: list[str] = typer.Option(None, help="a board name (repeatable); default: every board of the game"),
+) -> None:
+    """Rewrite leaderboards' current seasons in Redis from PostgreSQL (after Redis lost its data).
+    The scoreboard does this by itself on the first read of a lost board; this does it now."""
+    from redis.asyncio import Redis
+
+    from playmesh.runtime.db import Database
+    from playmesh.runtime.game_configs import GameConfigs
+    from playmesh.scoreboard.scoring import Scoreboard
+    from playmesh.scoreboard.store import ScoreStore
+
+    settings = _servers(_settings())
+
+    async def run() -> list[tuple[str, int]]:
+        db = Database(settings.database_url, pool_size=1)
+        redis = Redis.from_url(settings.redis_url)
+        try:
+            scoreboard = Scoreboard(redis, ScoreStore(db), GameConfigs(db))
+            boards = await scoreboard.boards(studio, game)
+            chosen = [b for b in boards if not leaderboard or b.name in leaderboard]
+            unknown = set(leaderboard or []) - {b.name for b in boards}
+            if unknown:
+                console.print(f"[red]not a leaderboard of this game:[/red] {', '.join(sorted(unknown))}")
+                raise typer.Exit(2)
+            done = []
+            for board in chosen:
+                done.append((board.name, await scoreboard.rebuild(studio, game, board)))
+                console.print(f"{board.name}: {done[-1][1]} players restored")
+            return done
+        finally:
+            await redis.aclose()
+            await db.close()
+
+    try:
+        rebuilt = asyncio.run(run())
+    except PlaymeshError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"{len(rebuilt)} leaderboard(s) rebuilt")
 
 
 @gateway_app.command("render")
