@@ -17,7 +17,7 @@ CHECKED := $(GENERATED) docs/configuration.md
 BREAKING_AGAINST ?= .git\#branch=main
 
 .PHONY: help setup run test generate check-generated lint test-rust test-python test-typescript test-cpp \
-	bench bench-auth bench-matchmaker stubtest clean
+	bench bench-auth bench-matchmaker bench-scoreboard stubtest clean
 
 help:
 	@echo "make run    start Playmesh (embedded PostgreSQL and Redis unless PLAYMESH_DATABASE_URL/PLAYMESH_REDIS_URL are set)"
@@ -88,13 +88,16 @@ test-cpp: setup
 
 test: lint check-generated stubtest test-rust test-cpp test-python
 
-bench: bench-auth bench-matchmaker
+bench: bench-auth bench-matchmaker bench-scoreboard
 
 bench-auth: setup
 	$(BIN)/python bench/auth.py
 
 bench-matchmaker: setup
 	$(BIN)/python bench/matchmaker.py
+
+bench-scoreboard: setup
+	$(BIN)/python bench/scoreboard.py
 
 clean:
 	rm -rf .venv node_modules clients/typescript/node_modules clients/typescript/dist clients/cpp/build matchmaker_rs/target

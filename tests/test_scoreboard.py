@@ -21,7 +21,6 @@ from playmesh.scoreboard.v1 import scoreboard_pb2 as sb
 from playmesh.scoreboard.v1 import scoreboard_service_pb2 as pb
 
 from tests.support.clients import GrpcClient, RestClient, RpcFailure
-from tests.support.servers import server_token
 from tests.support.world import CORE, Tenant
 
 SB = "playmesh.scoreboard.v1.ScoreboardService"
@@ -157,7 +156,7 @@ async def test_points_per_minute_ceiling_refuses_and_flags(grpc_client: GrpcClie
 
 async def test_game_server_batches_combine_by_operator(platform: PlatformProcess, grpc_client: GrpcClient) -> None:
     tenant = await Tenant.create(grpc_client, "sb-server", scoreboard_config())
-    token = await server_token(platform, tenant.studio_id, tenant.game_id)
+    token = await platform.server_token(tenant.studio_id, tenant.game_id)
     players = [tenant.player_id] + [(await tenant.new_player(grpc_client)).player.id for _ in range(2)]
     updates = [
         pb.ScoreUpdate(leaderboard="fastest", player_id=players[0], score=91_000, request_id="lap-1"),

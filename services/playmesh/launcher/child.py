@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 
 __all__ = ["PlatformProcess", "free_port_block"]
 
@@ -103,3 +104,19 @@ class PlatformProcess:
     @property
     def endpoints(self) -> dict[str, object]:
         return json.loads((self.data_dir / "endpoints.json").read_text())
+
+    async def server_token(self, studio_id: str, game_id: str, *, ttl_seconds: int = 3600) -> str:
+        """A game-server token for the game, signed with the platform's own keys as the session
+        service signs those of registered servers (tests and benchmarks have no fleet)."""
+        from playmesh.runtime.db import Database
+        from playmesh.runtime.tokens import AUD_SERVER, KeyRing
+
+        db = Database(str(self.endpoints["database_url"]), pool_size=1)
+        try:
+            keyring = KeyRing(db, (self.data_dir / "secret.key").read_text().strip(), retire_seconds=ttl_seconds)
+            await keyring.start()
+            now = int(time.time())
+            claims = {"sub": f"server-{uuid.uuid4().hex[:8]}", "aud": AUD_SERVER, "tid": studio_id, "gid": game_id, "iat": now, "exp": now + ttl_seconds}
+            return keyring.sign(claims)
+        finally:
+            await db.close()

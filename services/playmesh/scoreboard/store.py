@@ -243,7 +243,7 @@ class ScoreStore:
         now: dt.datetime,
     ) -> list[Stored]:
         combined = _UPSERT_SCORE[(operator, descending)]
-        keys = list(values)
+        keys = sorted(values)  # one lock order for every writer: concurrent batches cannot deadlock
         rows = await conn.fetch(
             f"""
             WITH up AS (
