@@ -8,7 +8,7 @@
    probe player to the top with a score that names the batch; a batch counts as delivered to a
    watcher when the watcher first receives its score or a later one (coalescing skips states, it
    never delays the newest). Latency runs from the start of the SubmitScores call.
-4. **GetTop**: top 10 of a board of `--players` players, 8 in flight, for `--seconds`.
+4. **GetTop**: top 10 of a board of `--players` players, `--top-concurrency` in flight, for `--seconds`.
 
 Prints progress on stderr and, as the last stdout line, one JSON object.
 
@@ -212,7 +212,7 @@ def drive_fanout(
 # --- phase 4: GetTop -------------------------------------------------------------------------------
 
 
-async def drive_top(gateway: str, key: str, seconds: float) -> list[float]:
+async def drive_top(gateway: str, key: str, seconds: float, concurrency: int) -> list[float]:
     async with grpc.aio.insecure_channel(gateway) as channel:
         stub = _stub(channel)
         latencies: list[float] = []
@@ -224,7 +224,7 @@ async def drive_top(gateway: str, key: str, seconds: float) -> list[float]:
                 await stub.GetTop(pb.GetTopRequest(leaderboard="kills", page_size=10), metadata=(("x-api-key", key),), timeout=10)
                 latencies.append(time.perf_counter() - started)
 
-        await asyncio.gather(*(loop() for _ in range(8)))
+        await asyncio.gather(*(loop() for _ in range(concurrency)))
         return latencies
 
 
@@ -252,6 +252,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="updates per SubmitScores call")
     parser.add_argument("--watchers", type=int, default=1000, help="WatchLeaderboard streams")
     parser.add_argument("--update-rate", type=float, default=2000, help="score updates per second during the fan-out phase")
+    parser.add_argument("--top-concurrency", type=int, default=4, help="GetTop calls in flight")
     parser.add_argument("--service-processes", type=int, default=1, help="processes per service")
     args = parser.parse_args()
 
@@ -279,8 +280,8 @@ def main() -> None:
             delays, watchers = drive_fanout(platform.gateway, key, server, ids[0], ids[1:], args.watchers, args.workers, args.seconds, args.update_rate)
             say(f"  p50 {percentile(delays, 0.5) * 1000:.1f} ms, p99 {percentile(delays, 0.99) * 1000:.1f} ms over {len(delays)} deliveries")
 
-            say(f"GetTop: {args.seconds:.0f} s, 8 in flight …")
-            top_lat = asyncio.run(drive_top(platform.gateway, key, args.seconds))
+            say(f"GetTop: {args.seconds:.0f} s, {args.top_concurrency} in flight …")
+            top_lat = asyncio.run(drive_top(platform.gateway, key, args.seconds, args.top_concurrency))
             say(f"  {len(top_lat) / args.seconds:.0f}/s, p99 {percentile(top_lat, 0.99) * 1000:.2f} ms")
         finally:
             platform.stop()
@@ -294,7 +295,9 @@ def main() -> None:
         "watchers": watchers,
         "fanout_p50_ms": round(percentile(delays, 0.5) * 1000, 2),
         "fanout_p99_ms": round(percentile(delays, 0.99) * 1000, 2),
+        "get_top_p50_ms": round(percentile(top_lat, 0.5) * 1000, 2),
         "get_top_p99_ms": round(percentile(top_lat, 0.99) * 1000, 2),
+        "get_top_rps": round(len(top_lat) / args.seconds, 1),
         "cpus": os.cpu_count(),
     }
     print(json.dumps(result), flush=True)

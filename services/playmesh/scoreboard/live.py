@@ -30,9 +30,14 @@ _PATTERN = "pm:lbc:*"
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Snapshot:
+    """The top of a board at one version, shared by every watcher it is handed to."""
+
     version: int
     season: Season
     entries: list[Entry]
+    # Renderings of this snapshot by top N (the servicer's messages): built once per flush, not
+    # once per watcher, which is most of the cost of a thousand watchers.
+    renderings: dict[int, object] = dataclasses.field(default_factory=dict, compare=False)
 
 
 class Watcher:
@@ -50,13 +55,14 @@ class Watcher:
             self._ready.set()
 
     async def next(self) -> Snapshot:
+        """The newest snapshot not yet taken (its entries may run past ``top_n``: cut them)."""
         await self._ready.wait()
         self._ready.clear()
         snapshot = self._latest
         assert snapshot is not None
         self._sent_version = max(self._sent_version, snapshot.version)
         self._sent_season = max(self._sent_season, snapshot.season.number)
-        return dataclasses.replace(snapshot, entries=snapshot.entries[: self.top_n])
+        return snapshot
 
 
 class Feed:

@@ -186,10 +186,16 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         v.int_range("top_n", request.top_n, 0, MAX_TOP)
         v.check()
         board = await self.scoreboard.board(caller.studio_id, caller.game_id, request.leaderboard)
-        async with self.live.watch(caller.studio_id, caller.game_id, board, request.top_n or 10) as watcher:
+        top_n = request.top_n or 10
+        async with self.live.watch(caller.studio_id, caller.game_id, board, top_n) as watcher:
             while True:
                 snapshot = await watcher.next()
-                yield pb.WatchLeaderboardResponse(entries=[_entry(e) for e in snapshot.entries], season=_season(snapshot.season), version=snapshot.version)
+                message = snapshot.renderings.get(top_n)
+                if message is None:
+                    message = snapshot.renderings[top_n] = pb.WatchLeaderboardResponse(
+                        entries=[_entry(e) for e in snapshot.entries[:top_n]], season=_season(snapshot.season), version=snapshot.version
+                    )
+                yield message
 
     async def ListScoreLog(self, request: pb.ListScoreLogRequest, context: grpc.aio.ServicerContext) -> pb.ListScoreLogResponse:
         await require_developer_game(self.runtime.db, current_caller().developer_id, request.studio_id, request.game_id)
