@@ -194,6 +194,7 @@ async def test_reads_pages_around_and_seasons(grpc_client: GrpcClient) -> None:
     first = await _top(grpc_client, tenant, page_size=5)
     assert [e.score for e in first.entries] == [36, 33, 30, 27, 24] and [e.rank for e in first.entries] == [1, 2, 3, 4, 5]
     assert first.entries[0].display_name and first.season.number == 1 and first.season.state == sb.SEASON_STATE_ACTIVE
+    assert first.season.player_count == 12
     second = await _top(grpc_client, tenant, page_size=5, page_token=first.next_page_token)
     last = await _top(grpc_client, tenant, page_size=5, page_token=second.next_page_token)
     assert [e.rank for e in [*second.entries, *last.entries]] == list(range(6, 13)) and not last.next_page_token
@@ -201,6 +202,7 @@ async def test_reads_pages_around_and_seasons(grpc_client: GrpcClient) -> None:
     assert [e.rank for e in around.entries] == [5, 6, 7, 8, 9] and around.entries[2].score == 18
     boards = await grpc_client.call(f"{SB}/ListLeaderboards", pb.ListLeaderboardsRequest(), api_key=tenant.api_key)
     assert [b.name for b in boards.leaderboards] == ["kills", "fastest", "capped"]
+    assert [b.current_season.player_count for b in boards.leaderboards] == [12, 0, 0]
     seasons = await grpc_client.call(f"{SB}/ListSeasons", pb.ListSeasonsRequest(leaderboard="kills"), api_key=tenant.api_key)
     assert [s.number for s in seasons.seasons] == [1] and not seasons.seasons[0].HasField("end_time")
     with pytest.raises(RpcFailure) as none:

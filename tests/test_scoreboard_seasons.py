@@ -74,22 +74,22 @@ async def test_season_resets_at_the_boundary_and_archives_the_standings(grpc_cli
     board = await board_of.board(tenant.studio_id, tenant.game_id, "daily")
     first = await board_of.current_season(tenant.studio_id, tenant.game_id, board)
     assert first.number == 1 and first.end_time == dt.datetime(2031, 3, 14, 6, 0, tzinfo=dt.UTC)
-    final, _ = await board_of.top(tenant.studio_id, tenant.game_id, board, first, offset=0, count=10)
+    final = (await board_of.top(tenant.studio_id, tenant.game_id, board, first, offset=0, count=10)).entries
     assert [(e.player_id, e.score) for e in final] == [(players[0], 140), (players[1], 100), (players[2], 100)]
 
     clock.now = dt.datetime(2031, 3, 14, 6, 0, 1, tzinfo=dt.UTC)  # one second past the 06:00 reset
     second = await board_of.current_season(tenant.studio_id, tenant.game_id, board)
     assert second.number == 2 and second.start_time == first.end_time and second.end_time == dt.datetime(2031, 3, 15, 6, 0, tzinfo=dt.UTC)
-    assert (await board_of.top(tenant.studio_id, tenant.game_id, board, second, offset=0, count=10))[0] == []
+    assert (await board_of.top(tenant.studio_id, tenant.game_id, board, second, offset=0, count=10)).entries == []
     archived = await board_of.season(tenant.studio_id, tenant.game_id, board, 1)
     assert archived.state == sb.SEASON_STATE_ARCHIVED and archived.player_count == 3
-    standings, _ = await board_of.top(tenant.studio_id, tenant.game_id, board, archived, offset=0, count=10)
+    standings = (await board_of.top(tenant.studio_id, tenant.game_id, board, archived, offset=0, count=10)).entries
     assert [(e.rank, e.player_id, e.score) for e in standings] == [(e.rank, e.player_id, e.score) for e in final]
 
     await act(players[2], "draw")
-    now, _ = await board_of.top(tenant.studio_id, tenant.game_id, board, second, offset=0, count=10)
+    now = (await board_of.top(tenant.studio_id, tenant.game_id, board, second, offset=0, count=10)).entries
     assert [(e.player_id, e.score) for e in now] == [(players[2], 40)]
-    assert (await board_of.top(tenant.studio_id, tenant.game_id, board, archived, offset=0, count=10))[0] == standings
+    assert (await board_of.top(tenant.studio_id, tenant.game_id, board, archived, offset=0, count=10)).entries == standings
     listed = await board_of.seasons(tenant.studio_id, tenant.game_id, board, before=None, limit=10)
     assert [(s.number, s.state) for s in listed] == [(2, sb.SEASON_STATE_ACTIVE), (1, sb.SEASON_STATE_ARCHIVED)]
 

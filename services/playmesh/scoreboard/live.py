@@ -90,8 +90,8 @@ class Feed:
 
     async def snapshot(self, top_n: int) -> Snapshot:
         season = await self.scoreboard.current_season(self.studio_id, self.game_id, self.board)
-        entries, version = await self.scoreboard.top(self.studio_id, self.game_id, self.board, season, offset=0, count=top_n)
-        return Snapshot(version, season, entries)
+        page = await self.scoreboard.top(self.studio_id, self.game_id, self.board, season, offset=0, count=top_n)
+        return Snapshot(page.version, page.season, page.entries)
 
     async def _run(self) -> None:
         last = 0.0

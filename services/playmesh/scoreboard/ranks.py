@@ -145,17 +145,16 @@ class Ranks:
     async def is_built(self, key: BoardKey) -> bool:
         return bool(await self._redis.exists(key.built))
 
-    async def page(self, key: BoardKey, offset: int, count: int) -> tuple[bool, list[Ranked], int]:
-        """(built, entries from ``offset``, board version), in one round trip."""
+    async def page(self, key: BoardKey, offset: int, count: int) -> tuple[bool, list[Ranked], int, int]:
+        """(built, entries from ``offset``, board version, players on the board), in one round trip."""
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.exists(key.built)
-            if key.descending:
-                pipe.zrevrange(key.scores, offset, offset + count - 1, withscores=True)
-            else:
-                pipe.zrange(key.scores, offset, offset + count - 1, withscores=True)
             pipe.get(key.version)
-            built, rows, version = await pipe.execute()
-        return bool(built), self._ranked(key, rows, offset), int(version or 0)
+            pipe.zcard(key.scores)
+            if count > 0:  # a range of 0..-1 would be the whole board
+                (pipe.zrevrange if key.descending else pipe.zrange)(key.scores, offset, offset + count - 1, withscores=True)
+            built, version, players, *rows = await pipe.execute()
+        return bool(built), self._ranked(key, rows[0] if rows else [], offset), int(version or 0), int(players)
 
     async def position(self, key: BoardKey, player_id: str) -> Ranked | None:
         """The player's rank and score, or None without a score."""

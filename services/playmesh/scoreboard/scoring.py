@@ -32,7 +32,7 @@ from playmesh.scoreboard.ranks import BoardKey, Change, Ranked, Ranks
 from playmesh.scoreboard.store import Attempt, Operator, ScoreStore, Season, Stored
 from playmesh.scoreboard.v1 import scoreboard_pb2 as sb
 
-__all__ = ["Board", "Entry", "ScoreOutcome", "Scoreboard", "utc_now"]
+__all__ = ["Board", "Entry", "Page", "ScoreOutcome", "Scoreboard", "utc_now"]
 
 log = structlog.get_logger("playmesh.scoreboard")
 
@@ -84,6 +84,15 @@ class Entry:
     display_name: str
     score: int
     update_time: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Page:
+    """Entries of a board from some rank, the board's version, and the season with its player count."""
+
+    entries: list[Entry]
+    version: int
+    season: Season
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -278,21 +287,22 @@ class Scoreboard:
 
     # --- reads ---------------------------------------------------------------------------------
 
-    async def top(self, studio_id: str, game_id: str, board: Board, season: Season, *, offset: int, count: int) -> tuple[list[Entry], int]:
-        """Entries from ``offset`` (best first) and the board's version. Archived seasons read PostgreSQL."""
+    async def top(self, studio_id: str, game_id: str, board: Board, season: Season, *, offset: int, count: int) -> Page:
+        """Entries from ``offset``, best first. Archived seasons read PostgreSQL (their count is final);
+        the current one reads Redis, with the players it has now."""
         current = await self.current_season(studio_id, game_id, board)
         if season.number != current.number:
             rows = await self.store.standings(
                 tenant_schema(studio_id), game_id, board.name, season.number, descending=board.descending, offset=offset, limit=count
             )
             ranked = [Ranked(offset + i + 1, c.player_id, c.score, c.reach_time) for i, c in enumerate(rows)]
-            return await self._named(studio_id, game_id, ranked), 0
+            return Page(await self._named(studio_id, game_id, ranked), 0, season)
         key = self.key(game_id, board, season.number)
-        built, ranked, version = await self.ranks.page(key, offset, count)
+        built, ranked, version, players = await self.ranks.page(key, offset, count)
         if not built:
             await self.rebuild(studio_id, game_id, board)
-            _, ranked, version = await self.ranks.page(key, offset, count)
-        return await self._named(studio_id, game_id, ranked), version
+            _, ranked, version, players = await self.ranks.page(key, offset, count)
+        return Page(await self._named(studio_id, game_id, ranked), version, dataclasses.replace(season, player_count=players))
 
     async def entry(self, studio_id: str, game_id: str, board: Board, player_id: str, *, season: int = 0) -> Entry:
         """The player's place on the board; NOT_FOUND without a score."""
@@ -314,8 +324,8 @@ class Scoreboard:
         me = await self.entry(studio_id, game_id, board, player_id)
         season = await self.current_season(studio_id, game_id, board)
         start = max(0, me.rank - 1 - radius)
-        entries, _ = await self.top(studio_id, game_id, board, season, offset=start, count=me.rank - 1 - start + radius + 1)
-        return entries
+        page = await self.top(studio_id, game_id, board, season, offset=start, count=me.rank - 1 - start + radius + 1)
+        return page.entries
 
     async def display_names(self, studio_id: str, game_id: str, player_ids: Sequence[str]) -> dict[str, str]:
         """Display names, cached for ``name_ttl_seconds`` (a rename shows within that)."""

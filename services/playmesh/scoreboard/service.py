@@ -74,7 +74,8 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         out = []
         for board in await self.scoreboard.boards(caller.studio_id, caller.game_id):
             season = await self.scoreboard.current_season(caller.studio_id, caller.game_id, board)
-            out.append(sb.Leaderboard(name=board.name, display_name=board.display_name, current_season=_season(season)))
+            current = (await self.scoreboard.top(caller.studio_id, caller.game_id, board, season, offset=0, count=0)).season
+            out.append(sb.Leaderboard(name=board.name, display_name=board.display_name, current_season=_season(current)))
         return pb.ListLeaderboardsResponse(leaderboards=out)
 
     async def SubmitAction(self, request: pb.SubmitActionRequest, context: grpc.aio.ServicerContext) -> pb.SubmitActionResponse:
@@ -136,12 +137,12 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         season = await self.scoreboard.season(caller.studio_id, caller.game_id, board, request.season)
         page = PageRequest(request.page_size, request.page_token, scope=f"top:{caller.game_id}:{board.name}:{season.number}", default=10, maximum=MAX_TOP)
         offset = int(page.cursor or 0)
-        entries, _ = await self.scoreboard.top(caller.studio_id, caller.game_id, board, season, offset=offset, count=page.size + 1)
-        more = len(entries) > page.size
+        found = await self.scoreboard.top(caller.studio_id, caller.game_id, board, season, offset=offset, count=page.size + 1)
+        more = len(found.entries) > page.size
         return pb.GetTopResponse(
-            entries=[_entry(e) for e in entries[: page.size]],
+            entries=[_entry(e) for e in found.entries[: page.size]],
             next_page_token=page.next_token(offset + page.size) if more else "",
-            season=_season(season),
+            season=_season(found.season),
         )
 
     async def GetAroundPlayer(self, request: pb.GetAroundPlayerRequest, context: grpc.aio.ServicerContext) -> pb.GetAroundPlayerResponse:
