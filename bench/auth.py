@@ -19,18 +19,15 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
-import pathlib
 import random
 import statistics
-import tempfile
 import time
 import uuid
 
 import grpc
-from common import create_game, percentile, say
+from common import create_game, percentile, running_platform, say
 from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.core.v1 import core_service_pb2_grpc
-from playmesh.launcher.child import PlatformProcess
 
 DEVICES = 2000
 
@@ -107,28 +104,19 @@ def main() -> None:
     parser.add_argument("--core-processes", type=int, default=2, help="processes per service (each on its own port)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="playmesh-bench-") as tmp:
-        platform = PlatformProcess(
-            pathlib.Path(tmp),
-            extra_env={"PLAYMESH_SERVICE_PROCESSES": str(args.core_processes), "PLAYMESH_LOG_LEVEL": "warning"},
-        )
-        say(f"starting platform ({args.core_processes} process(es) per service) …")
-        platform.start()
-        try:
-            key, devices = setup(platform.gateway)
-            say(f"warm-up: signing up {len(devices)} devices …")
-            with grpc.insecure_channel(platform.gateway) as channel:
-                stub = core_service_pb2_grpc.CoreServiceStub(channel)
-                for device in devices:
-                    stub.AuthenticateDevice(pb.AuthenticateDeviceRequest(device_id=device, create=True), metadata=(("x-api-key", key),))
-            say(f"device auth: {args.seconds:.0f} s, {args.workers}x{args.concurrency} in flight …")
-            auth_rps, auth_errors, auth_lat = drive(platform.gateway, key, devices, args.seconds, args.workers, args.concurrency, "device")
-            say(f"  {auth_rps:.0f}/s, p50 {percentile(auth_lat, 0.5) * 1000:.1f} ms, p99 {percentile(auth_lat, 0.99) * 1000:.1f} ms, errors {auth_errors}")
-            say(f"refresh: {args.seconds:.0f} s …")
-            ref_rps, ref_errors, ref_lat = drive(platform.gateway, key, devices, args.seconds, args.workers, args.concurrency, "refresh")
-            say(f"  {ref_rps:.0f}/s, p99 {percentile(ref_lat, 0.99) * 1000:.1f} ms, errors {ref_errors}")
-        finally:
-            platform.stop()
+    with running_platform(service_processes=args.core_processes) as platform:
+        key, devices = setup(platform.gateway)
+        say(f"warm-up: signing up {len(devices)} devices …")
+        with grpc.insecure_channel(platform.gateway) as channel:
+            stub = core_service_pb2_grpc.CoreServiceStub(channel)
+            for device in devices:
+                stub.AuthenticateDevice(pb.AuthenticateDeviceRequest(device_id=device, create=True), metadata=(("x-api-key", key),))
+        say(f"device auth: {args.seconds:.0f} s, {args.workers}x{args.concurrency} in flight …")
+        auth_rps, auth_errors, auth_lat = drive(platform.gateway, key, devices, args.seconds, args.workers, args.concurrency, "device")
+        say(f"  {auth_rps:.0f}/s, p50 {percentile(auth_lat, 0.5) * 1000:.1f} ms, p99 {percentile(auth_lat, 0.99) * 1000:.1f} ms, errors {auth_errors}")
+        say(f"refresh: {args.seconds:.0f} s …")
+        ref_rps, ref_errors, ref_lat = drive(platform.gateway, key, devices, args.seconds, args.workers, args.concurrency, "refresh")
+        say(f"  {ref_rps:.0f}/s, p99 {percentile(ref_lat, 0.99) * 1000:.1f} ms, errors {ref_errors}")
 
     result = {
         "device_auth_rps": round(auth_rps, 1),

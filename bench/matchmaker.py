@@ -24,16 +24,14 @@ import argparse
 import asyncio
 import json
 import os
-import pathlib
 import random
 import statistics
-import tempfile
 import time
 import uuid
 
 import asyncpg
 import grpc
-from common import create_game, percentile, say
+from common import create_game, percentile, running_platform, say
 from playmesh.core.v1 import core_pb2, core_service_pb2, core_service_pb2_grpc
 from playmesh.launcher.child import PlatformProcess
 from playmesh.matchmaking.v1 import matchmaking_pb2 as mm
@@ -91,14 +89,8 @@ async def make_players(stub: core_service_pb2_grpc.CoreServiceStub, key: str, co
 
 
 async def simulate(args: argparse.Namespace) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="playmesh-bench-mm-") as tmp:
-        platform = PlatformProcess(pathlib.Path(tmp), extra_env={"PLAYMESH_LOG_LEVEL": "warning"})
-        say("starting a platform for the simulation …")
-        platform.start()
-        try:
-            return await _simulate(platform, args)
-        finally:
-            platform.stop()
+    with running_platform() as platform:
+        return await _simulate(platform, args)
 
 
 async def _simulate(platform: PlatformProcess, args: argparse.Namespace) -> dict[str, float]:

@@ -23,15 +23,12 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
-import pathlib
-import tempfile
 import time
 import uuid
 
 import grpc
-from common import create_game, percentile, say
+from common import create_game, percentile, running_platform, say
 from playmesh.core.v1 import core_pb2, core_service_pb2, core_service_pb2_grpc
-from playmesh.launcher.child import PlatformProcess
 from playmesh.scoreboard.v1 import scoreboard_service_pb2 as pb
 from playmesh.scoreboard.v1 import scoreboard_service_pb2_grpc
 
@@ -258,45 +255,32 @@ def main() -> None:
     parser.add_argument("--service-processes", type=int, default=1, help="processes per service")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="playmesh-bench-sb-") as tmp:
-        platform = PlatformProcess(
-            pathlib.Path(tmp),
-            extra_env={
-                "PLAYMESH_SERVICE_PROCESSES": str(args.service_processes),
-                "PLAYMESH_SCOREBOARD_WATCH_INTERVAL_MS": str(args.watch_interval_ms),
-                "PLAYMESH_LOG_LEVEL": "warning",
-            },
-        )
-        say(f"starting a platform ({args.service_processes} process(es) per service) …")
-        platform.start()
-        try:
-            studio_id, game_id, key = create_game(platform.gateway, CONFIG)
-            say(f"signing up {args.players} players …")
-            players = asyncio.run(sign_up(platform.gateway, key, args.players))
-            ids, tokens = [p[0] for p in players], [p[1] for p in players]
-            server = asyncio.run(platform.server_token(studio_id, game_id))
+    with running_platform(service_processes=args.service_processes, scoreboard_watch_interval_ms=args.watch_interval_ms) as platform:
+        studio_id, game_id, key = create_game(platform.gateway, CONFIG)
+        say(f"signing up {args.players} players …")
+        players = asyncio.run(sign_up(platform.gateway, key, args.players))
+        ids, tokens = [p[0] for p in players], [p[1] for p in players]
+        server = asyncio.run(platform.server_token(studio_id, game_id))
 
-            action_rps, action_errors, action_lat = 0.0, 0, []
-            batched, watchers, delays, top_lat = 0.0, 0, [], []
-            if args.only in (None, "actions"):
-                say(f"SubmitAction: {args.seconds:.0f} s, {args.workers}x{args.concurrency} in flight …")
-                action_rps, action_errors, action_lat = drive_actions(platform.gateway, key, tokens, args.seconds, args.workers, args.concurrency)
-                p50, p99 = percentile(action_lat, 0.5) * 1000, percentile(action_lat, 0.99) * 1000
-                say(f"  {action_rps:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {action_errors}")
-            if args.only in (None, "batches"):
-                say(f"SubmitScores: {args.seconds:.0f} s, batches of {args.batch}, 4 in flight …")
-                batched, batch_errors = asyncio.run(drive_batches(platform.gateway, server, ids, args.seconds, args.batch))
-                say(f"  {batched:.0f} updates/s, errors {batch_errors}")
-            if args.only in (None, "fanout"):
-                say(f"fan-out: {args.watchers} watchers over {args.workers} processes …")
-                delays, watchers = drive_fanout(platform.gateway, key, server, ids[0], ids[1:], args.watchers, args.workers, args.seconds, args.update_rate)
-                say(f"  p50 {percentile(delays, 0.5) * 1000:.1f} ms, p99 {percentile(delays, 0.99) * 1000:.1f} ms over {len(delays)} deliveries")
-            if args.only in (None, "top"):
-                say(f"GetTop: {args.seconds:.0f} s, {args.top_concurrency} in flight …")
-                top_lat = asyncio.run(drive_top(platform.gateway, key, args.seconds, args.top_concurrency))
-                say(f"  {len(top_lat) / args.seconds:.0f}/s, p99 {percentile(top_lat, 0.99) * 1000:.2f} ms")
-        finally:
-            platform.stop()
+        action_rps, action_errors, action_lat = 0.0, 0, []
+        batched, watchers, delays, top_lat = 0.0, 0, [], []
+        if args.only in (None, "actions"):
+            say(f"SubmitAction: {args.seconds:.0f} s, {args.workers}x{args.concurrency} in flight …")
+            action_rps, action_errors, action_lat = drive_actions(platform.gateway, key, tokens, args.seconds, args.workers, args.concurrency)
+            p50, p99 = percentile(action_lat, 0.5) * 1000, percentile(action_lat, 0.99) * 1000
+            say(f"  {action_rps:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {action_errors}")
+        if args.only in (None, "batches"):
+            say(f"SubmitScores: {args.seconds:.0f} s, batches of {args.batch}, 4 in flight …")
+            batched, batch_errors = asyncio.run(drive_batches(platform.gateway, server, ids, args.seconds, args.batch))
+            say(f"  {batched:.0f} updates/s, errors {batch_errors}")
+        if args.only in (None, "fanout"):
+            say(f"fan-out: {args.watchers} watchers over {args.workers} processes …")
+            delays, watchers = drive_fanout(platform.gateway, key, server, ids[0], ids[1:], args.watchers, args.workers, args.seconds, args.update_rate)
+            say(f"  p50 {percentile(delays, 0.5) * 1000:.1f} ms, p99 {percentile(delays, 0.99) * 1000:.1f} ms over {len(delays)} deliveries")
+        if args.only in (None, "top"):
+            say(f"GetTop: {args.seconds:.0f} s, {args.top_concurrency} in flight …")
+            top_lat = asyncio.run(drive_top(platform.gateway, key, args.seconds, args.top_concurrency))
+            say(f"  {len(top_lat) / args.seconds:.0f}/s, p99 {percentile(top_lat, 0.99) * 1000:.2f} ms")
 
     result = {
         "submit_action_rps": round(action_rps, 1),

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import json_format
 
 from playmesh.core.players import PlayerTokens
 from playmesh.core.tenancy import IssuedToken
 from playmesh.core.v1 import core_pb2
+from playmesh.runtime.timestamps import timestamp as ts
 
 __all__ = ["api_key", "developer", "developer_tokens", "game", "player", "player_tokens", "studio", "ts"]
-
-
-def ts(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def developer(row: Any) -> core_pb2.Developer:

@@ -4,7 +4,6 @@ probed)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,21 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from playmesh.runtime.db import Database
 from playmesh.runtime.errors import NotFound
 from playmesh.runtime.tables import games, studio_members, studios, tenant_schema
+from playmesh.runtime.validation import is_uuid
 
 __all__ = ["game_row", "member_studio", "require_developer_game"]
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 async def member_studio(conn: AsyncConnection, developer_id: str, studio_id: str) -> Any:
     """The studio row, if the developer is a member; NOT_FOUND otherwise."""
-    if not _is_uuid(studio_id):
+    if not is_uuid(studio_id):
         raise NotFound("studio not found", reason="STUDIO_NOT_FOUND")
     row = (
         await conn.execute(
@@ -43,7 +35,7 @@ async def member_studio(conn: AsyncConnection, developer_id: str, studio_id: str
 
 async def game_row(conn: AsyncConnection, schema: str, game_id: str, *, for_update: bool = False) -> Any:
     """The game row in a studio's schema (switches ``conn`` to that schema); NOT_FOUND otherwise."""
-    if not _is_uuid(game_id):
+    if not is_uuid(game_id):
         raise NotFound("game not found", reason="GAME_NOT_FOUND")
     await conn.execution_options(schema_translate_map={"tenant": schema})
     query = sa.select(games).where(games.c.id == game_id)

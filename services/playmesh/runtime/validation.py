@@ -6,13 +6,14 @@ import base64
 import hashlib
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from playmesh.runtime.errors import FieldViolation, InvalidArgument
 
-__all__ = ["EMAIL_PATTERN", "NAME_PATTERN", "PageRequest", "Validator", "encode_page_token"]
+__all__ = ["EMAIL_PATTERN", "NAME_PATTERN", "PageRequest", "Validator", "encode_page_token", "is_uuid"]
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is checked by mail, not regex.
@@ -20,6 +21,14 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 REQUEST_ID_MAX = 64
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 class Validator:
@@ -64,6 +73,13 @@ class Validator:
     def request_id(self, value: str) -> None:
         if len(value) > REQUEST_ID_MAX or (value and not value.isprintable()):
             self.add("request_id", f"must be at most {REQUEST_ID_MAX} printable characters")
+
+    def uuid(self, field: str, value: str, *, what: str, optional: bool = False) -> None:
+        """An id field; ``optional`` ones may be empty (``what`` says what an empty one means)."""
+        if optional and not value:
+            return
+        if not is_uuid(value):
+            self.add(field, f"must be {what} (a UUID)" + (", or empty" if optional else ""))
 
     def int_range(self, field: str, value: int, low: int, high: int) -> None:
         if not low <= value <= high:

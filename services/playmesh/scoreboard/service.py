@@ -3,12 +3,9 @@ answers. Score changes, seasons and repair live in ``scoring``; live updates in 
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import AsyncIterator
 
 import grpc
-from google.protobuf import timestamp_pb2
 
 from playmesh.runtime.access import require_developer_game
 from playmesh.runtime.auth import current_caller
@@ -16,6 +13,7 @@ from playmesh.runtime.context import Runtime
 from playmesh.runtime.game_configs import GameConfigs
 from playmesh.runtime.server import Service
 from playmesh.runtime.tables import tenant_schema
+from playmesh.runtime.timestamps import timestamp
 from playmesh.runtime.validation import PageRequest, Validator
 from playmesh.scoreboard.live import LiveBoards
 from playmesh.scoreboard.ranks import MAX_EXACT_SCORE
@@ -39,28 +37,12 @@ def build(runtime: Runtime) -> Service:
     return Service(ScoreboardServicer(runtime, scoreboard, live), background=[scoreboard.run_outbox, live.run])
 
 
-def _ts(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
 def _entry(e: Entry) -> sb.LeaderboardEntry:
-    return sb.LeaderboardEntry(rank=e.rank, player_id=e.player_id, display_name=e.display_name, score=e.score, update_time=_ts(e.update_time))
+    return sb.LeaderboardEntry(rank=e.rank, player_id=e.player_id, display_name=e.display_name, score=e.score, update_time=timestamp(e.update_time))
 
 
 def _season(s: Season) -> sb.Season:
-    return sb.Season(number=s.number, start_time=_ts(s.start_time), end_time=_ts(s.end_time), state=s.state, player_count=s.player_count)
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+    return sb.Season(number=s.number, start_time=timestamp(s.start_time), end_time=timestamp(s.end_time), state=s.state, player_count=s.player_count)
 
 
 class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
@@ -104,8 +86,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         for i, u in enumerate(request.updates):
             with v.nested(f"updates[{i}]"):
                 v.text("leaderboard", u.leaderboard, max_len=64)
-                if not _is_uuid(u.player_id):
-                    v.add("player_id", "must be a player id (UUID)")
+                v.uuid("player_id", u.player_id, what="a player id")
                 if abs(u.score) > MAX_EXACT_SCORE:
                     v.add("score", f"must be between -{MAX_EXACT_SCORE} and {MAX_EXACT_SCORE}")
                 if len(u.request_id) > 64 or not u.request_id.isprintable():
@@ -150,8 +131,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         v = Validator()
         v.text("leaderboard", request.leaderboard, max_len=64)
         v.int_range("radius", request.radius, 0, 50)
-        if request.player_id and not _is_uuid(request.player_id):
-            v.add("player_id", "must be a player id (UUID), or empty for the caller")
+        v.uuid("player_id", request.player_id, what="a player id", optional=True)
         v.check()
         board = await self.scoreboard.board(caller.studio_id, caller.game_id, request.leaderboard)
         entries = await self.scoreboard.around(caller.studio_id, caller.game_id, board, request.player_id or caller.player_id, request.radius or 5)
@@ -161,8 +141,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         caller = current_caller()
         v = Validator()
         v.text("leaderboard", request.leaderboard, max_len=64)
-        if request.player_id and not _is_uuid(request.player_id):
-            v.add("player_id", "must be a player id (UUID), or empty for the caller")
+        v.uuid("player_id", request.player_id, what="a player id", optional=True)
         v.check()
         board = await self.scoreboard.board(caller.studio_id, caller.game_id, request.leaderboard)
         entry = await self.scoreboard.entry(caller.studio_id, caller.game_id, board, request.player_id or caller.player_id)
@@ -202,8 +181,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         await require_developer_game(self.runtime.db, current_caller().developer_id, request.studio_id, request.game_id)
         v = Validator()
         v.text("leaderboard", request.leaderboard, max_len=64)
-        if request.player_id and not _is_uuid(request.player_id):
-            v.add("player_id", "must be a player id (UUID), or empty for all players")
+        v.uuid("player_id", request.player_id, what="a player id", optional=True)
         v.check()
         board = await self.scoreboard.board(request.studio_id, request.game_id, request.leaderboard)
         scope = f"log:{request.game_id}:{board.name}:{request.player_id}:{request.flagged_only}"
@@ -232,7 +210,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
                 flag_reason=r.flag_reason,
                 ip=r.ip,
                 request_id=r.request_id,
-                create_time=_ts(r.create_time),
+                create_time=timestamp(r.create_time),
             )
             for r in rows
         ]

@@ -119,15 +119,7 @@ class ScoreStore:
             if latest.end_time is None or now < latest.end_time:
                 return _season(latest)
             count = (
-                await conn.execute(
-                    sa.select(sa.func.count())
-                    .select_from(leaderboard_scores)
-                    .where(
-                        leaderboard_scores.c.game_id == game_id,
-                        leaderboard_scores.c.leaderboard == board,
-                        leaderboard_scores.c.season == latest.number,
-                    )
-                )
+                await conn.execute(sa.select(sa.func.count()).select_from(leaderboard_scores).where(*_in_season(game_id, board, latest.number)))
             ).scalar_one()
             await conn.execute(
                 sa.update(leaderboard_seasons)
@@ -312,14 +304,7 @@ class ScoreStore:
     async def score(self, schema: str, game_id: str, board: str, season: int, player_id: str) -> Change | None:
         async with self._db.begin(schema) as conn:
             row = (
-                await conn.execute(
-                    sa.select(leaderboard_scores).where(
-                        leaderboard_scores.c.game_id == game_id,
-                        leaderboard_scores.c.leaderboard == board,
-                        leaderboard_scores.c.season == season,
-                        leaderboard_scores.c.player_id == player_id,
-                    )
-                )
+                await conn.execute(sa.select(leaderboard_scores).where(*_in_season(game_id, board, season), leaderboard_scores.c.player_id == player_id))
             ).first()
         return Change(row.player_id, row.score, row.version, row.reach_time) if row is not None else None
 
@@ -331,12 +316,7 @@ class ScoreStore:
                 rows = (
                     await conn.execute(
                         sa.select(leaderboard_scores)
-                        .where(
-                            leaderboard_scores.c.game_id == game_id,
-                            leaderboard_scores.c.leaderboard == board,
-                            leaderboard_scores.c.season == season,
-                            sa.cast(leaderboard_scores.c.player_id, sa.Text) > after,
-                        )
+                        .where(*_in_season(game_id, board, season), sa.cast(leaderboard_scores.c.player_id, sa.Text) > after)
                         .order_by(sa.cast(leaderboard_scores.c.player_id, sa.Text))
                         .limit(chunk)
                     )
@@ -353,11 +333,7 @@ class ScoreStore:
             rows = (
                 await conn.execute(
                     sa.select(leaderboard_scores)
-                    .where(
-                        leaderboard_scores.c.game_id == game_id,
-                        leaderboard_scores.c.leaderboard == board,
-                        leaderboard_scores.c.season == season,
-                    )
+                    .where(*_in_season(game_id, board, season))
                     .order_by(order, leaderboard_scores.c.reach_time, leaderboard_scores.c.player_id)
                     .offset(offset)
                     .limit(limit)
@@ -423,6 +399,12 @@ def _combine(attempts: Sequence[Attempt], operators: dict[str, tuple[Operator, b
         else:
             values[key] = max(values[key], a.points) if descending else min(values[key], a.points)
     return out
+
+
+def _in_season(game_id: str, board: str, season: int) -> tuple[sa.ColumnElement[bool], ...]:
+    """The filter of one board's season in ``leaderboard_scores``."""
+    c = leaderboard_scores.c
+    return (c.game_id == game_id, c.leaderboard == board, c.season == season)
 
 
 def _season(row: Any) -> Season:
