@@ -306,8 +306,8 @@ async def test_watchers_over_grpc_web_and_rest_see_the_new_top(platform: Platfor
     assert len(first.entries) == 10 and {e.score for e in first.entries} == {3}
     await asyncio.sleep(0.5)  # the watchers are connected and have their first snapshot
     await _submit(grpc_client, tenant, tenant.player_token, action="headshot")
-    update = await asyncio.wait_for(anext(native), 10)
-    over_web, over_rest = await asyncio.wait_for(asyncio.gather(web, rest), 15)
+    update = await asyncio.wait_for(anext(native), 20)
+    over_web, over_rest = await asyncio.wait_for(asyncio.gather(web, rest), 30)
     for entries in ([(e.player_id, e.score, e.rank) for e in update.entries], [(e.player_id, e.score, e.rank) for e in over_web[-1].entries]):
         assert entries[0] == (tenant.player_id, 25, 1) and len(entries) == 10
     assert update.version > first.version
