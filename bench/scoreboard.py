@@ -245,7 +245,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per phase (bounded)")
     parser.add_argument("--players", type=int, default=200, help="players signed up for the board")
     parser.add_argument("--workers", type=int, default=2, help="load-generator processes")
-    parser.add_argument("--concurrency", type=int, default=16, help="SubmitAction calls in flight per process")
+    parser.add_argument("--concurrency", type=int, default=32, help="SubmitAction calls in flight per process")
     parser.add_argument("--batch", type=int, default=1000, help="updates per SubmitScores call")
     parser.add_argument("--watchers", type=int, default=1000, help="WatchLeaderboard streams")
     parser.add_argument("--update-rate", type=float, default=2000, help="score updates per second during the fan-out phase")

@@ -28,6 +28,7 @@ from playmesh.runtime.errors import InvalidArgument, NotFound, ResourceExhausted
 from playmesh.runtime.game_configs import GameConfigs
 from playmesh.runtime.tables import tenant_schema
 from playmesh.scoreboard import schedule
+from playmesh.scoreboard.batching import GroupCommit
 from playmesh.scoreboard.ranks import BoardKey, Change, Ranked, Ranks
 from playmesh.scoreboard.store import Attempt, Operator, ScoreStore, Season, Stored
 from playmesh.scoreboard.v1 import scoreboard_pb2 as sb
@@ -124,6 +125,7 @@ class Scoreboard:
         self._names: dict[tuple[str, str], tuple[float, str]] = {}
         self._name_ttl = name_ttl_seconds
         self._built_until: dict[BoardKey, float] = {}
+        self._actions: GroupCommit[tuple[Board, Attempt], tuple[bool, Change | None, int]] = GroupCommit(self._commit_actions)
 
     # --- configuration and seasons -------------------------------------------------------------
 
@@ -197,25 +199,36 @@ class Scoreboard:
             await self.store.refuse(schema=schema, game_id=game_id, attempt=attempt, reason=FLAG_POINTS_PER_MINUTE, now=self.clock())
             raise
         try:
-            new, stored = await self.store.record(
-                studio_id=studio_id,
-                schema=schema,
-                game_id=game_id,
-                operators={board.name: (board.operator, board.descending)},
-                attempts=[attempt],
-                now=self.clock(),
-            )
+            new, change, rank = await self._actions.submit((studio_id, game_id), (board, attempt))
         except BaseException:
             await self._release_points(game_id, board, player_id, reserved)
             raise
-        if not new[0]:  # a concurrent retry of the same request id won the race
+        if not new or change is None:  # a concurrent retry of the same request id won the race
             await self._release_points(game_id, board, player_id, reserved)
             previous = await self.store.logged(schema, game_id, player_id, request_id)
             return await self._replay(studio_id, game_id, board, previous, attempt)
-        ranks = await self._publish(game_id, {board.name: board}, stored)
-        change = stored[0].change
         name = (await self.display_names(studio_id, game_id, [player_id])).get(player_id, "")
-        return points, Entry(ranks.get((board.name, player_id), 0), player_id, name, change.score, change.reach_time)
+        return points, Entry(rank, player_id, name, change.score, change.reach_time)
+
+    async def _commit_actions(self, group: tuple[str, str], items: Sequence[tuple[Board, Attempt]]) -> list[tuple[bool, Change | None, int]]:
+        """Commits a batch of one game's actions (see ``batching``). Per action: whether it was new,
+        the player's row after the batch, and the player's rank."""
+        studio_id, game_id = group
+        boards = {board.name: board for board, _ in items}
+        new, stored = await self.store.record(
+            studio_id=studio_id,
+            schema=tenant_schema(studio_id),
+            game_id=game_id,
+            operators={name: (b.operator, b.descending) for name, b in boards.items()},
+            attempts=[attempt for _, attempt in items],
+            now=self.clock(),
+        )
+        ranks = await self._publish(game_id, boards, stored)
+        rows = {(s.board, s.season, s.change.player_id): s.change for s in stored}
+        return [
+            (fresh, rows.get((a.board, a.season, a.player_id)) if fresh else None, ranks.get((a.board, a.player_id), 0))
+            for (_, a), fresh in zip(items, new, strict=True)
+        ]
 
     async def _replay(self, studio_id: str, game_id: str, board: Board, previous: Any, attempt: Attempt) -> tuple[int, Entry]:
         """The answer to a retried request id: the original points and the player's entry now."""
