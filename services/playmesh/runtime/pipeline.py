@@ -20,6 +20,7 @@ from typing import Any
 
 import grpc
 import structlog
+from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
 from google.protobuf import descriptor_pool, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
@@ -45,7 +46,17 @@ LATENCY = Histogram(
     ["service", "method"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
 )
-_DEPENDENCY_ERRORS = (RedisConnectionError, RedisTimeoutError, OperationalError, InterfaceError, ConnectionError, OSError)
+# Hot paths use asyncpg directly (``Database.driver``), so its own connection errors count too.
+_DEPENDENCY_ERRORS = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    OperationalError,
+    InterfaceError,
+    PostgresConnectionError,
+    OperatorInterventionError,
+    ConnectionError,
+    OSError,
+)
 
 
 def method_policies(service_full_name: str) -> dict[str, options_pb2.MethodPolicy]:
