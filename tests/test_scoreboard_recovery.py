@@ -1,6 +1,7 @@
 """Redis loses everything (FLUSHALL) and the platform restarts: every leaderboard reads as it did
 before, rebuilt from PostgreSQL; `playmesh scoreboard rebuild` does the same on demand. A separate
-platform with its own embedded Redis, so the flush touches nothing else."""
+platform with its own embedded Redis, so the flush touches nothing else, and two processes per
+service, so watchers on one scoreboard instance see changes made through the other."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import os
 import pathlib
 import sys
+from typing import Any
 
 import pytest
 from playmesh.launcher.child import PlatformProcess
@@ -37,7 +39,7 @@ async def _flush(platform: PlatformProcess) -> None:
 
 @pytest.mark.slow
 async def test_boards_survive_flushall_and_restart(tmp_path: pathlib.Path) -> None:
-    platform = PlatformProcess(tmp_path / "flush", extra_env={"PLAYMESH_REDIS_URL": ""})
+    platform = PlatformProcess(tmp_path / "flush", extra_env={"PLAYMESH_REDIS_URL": "", "PLAYMESH_SERVICE_PROCESSES": "2"})
     platform.start()
     client = GrpcClient(platform.gateway)
     try:
@@ -67,6 +69,28 @@ async def test_boards_survive_flushall_and_restart(tmp_path: pathlib.Path) -> No
         assert proc.returncode == 0, output
         assert "kills: 6 players restored" in output and "capped: 6 players restored" in output
         assert await _boards(client, tenant) == before
+        await _watchers_see_changes_made_on_any_instance(client, tenant)
     finally:
         await client.close()
         assert platform.stop() == 0
+
+
+async def _watchers_see_changes_made_on_any_instance(client: GrpcClient, tenant: Tenant) -> None:
+    # Envoy spreads the streams and the submits round-robin over the two scoreboard processes.
+    streams = [client.stream(f"{SB}/WatchLeaderboard", pb.WatchLeaderboardRequest(leaderboard="kills", top_n=1), api_key=tenant.api_key) for _ in range(4)]
+    firsts = [await anext(s) for s in streams]
+    assert {f.version for f in firsts} == {firsts[0].version}
+    newcomer = await tenant.new_player(client)
+    for _ in range(6):  # 60 points: ahead of everyone
+        await client.call(
+            f"{SB}/SubmitAction", pb.SubmitActionRequest(leaderboard="kills", action="kill"), api_key=tenant.api_key, token=newcomer.tokens.access_token
+        )
+
+    async def until_top(stream: Any) -> None:
+        async for message in stream:
+            if message.entries and message.entries[0].player_id == newcomer.player.id and message.entries[0].score == 60:
+                return
+
+    await asyncio.wait_for(asyncio.gather(*(until_top(s) for s in streams)), 20)
+    for s in streams:
+        await s.aclose()
