@@ -38,6 +38,7 @@ __all__ = ["Board", "Entry", "Page", "ScoreOutcome", "Scoreboard", "utc_now"]
 log = structlog.get_logger("playmesh.scoreboard")
 
 FLAG_POINTS_PER_MINUTE = "POINTS_PER_MINUTE_EXCEEDED"
+RELAY_BATCH = 500  # outbox rows re-applied per round
 
 # Reserves a player's points of the current minute against the board's ceiling, atomically.
 _RESERVE = """
@@ -402,7 +403,7 @@ class Scoreboard:
     async def relay_once(self) -> int:
         """Re-applies outbox entries that were not confirmed in time (their writer died or Redis was
         down), from the rows now in PostgreSQL. Returns how many it applied."""
-        due = await self.store.due_outbox(self._outbox_delay)
+        due = await self.store.due_outbox(self._outbox_delay, limit=RELAY_BATCH)
         done: list[int] = []
         for row in due:
             try:
@@ -425,7 +426,10 @@ class Scoreboard:
                 await self.flush_confirmed()
                 if time.monotonic() >= next_relay:
                     next_relay = time.monotonic() + relay_seconds
-                    relayed = await self.relay_once()
+                    relayed = batch = await self.relay_once()
+                    while batch >= RELAY_BATCH and not stop.is_set():  # a backlog (Redis was down): catch up now
+                        batch = await self.relay_once()
+                        relayed += batch
                     if relayed:
                         log.info("score_outbox_relayed", changes=relayed)
             except Exception as exc:  # noqa: BLE001 - PostgreSQL or Redis down: retry on the next round
