@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing as mp
 import os
 import random
 import statistics
@@ -25,7 +24,7 @@ import time
 import uuid
 
 import grpc
-from common import create_game, percentile, running_platform, say
+from common import create_game, in_processes, percentile, running_platform, say
 from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.core.v1 import core_service_pb2_grpc
 
@@ -71,20 +70,8 @@ async def _auth_worker(gateway: str, key: str, devices: list[str], seconds: floa
         return len(latencies), errors, latencies
 
 
-def _worker_main(args: tuple[str, str, list[str], float, int, str], out: mp.Queue) -> None:  # type: ignore[type-arg]
-    out.put(asyncio.run(_auth_worker(*args)))
-
-
 def drive(gateway: str, key: str, devices: list[str], seconds: float, workers: int, concurrency: int, mode: str) -> tuple[float, int, list[float]]:
-    out: mp.Queue = mp.Queue()  # type: ignore[type-arg]
-    procs = [mp.Process(target=_worker_main, args=((gateway, key, devices, seconds, concurrency, mode), out)) for _ in range(workers)]
-    started = time.perf_counter()
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=seconds + 60) for _ in procs]
-    for p in procs:
-        p.join(30)
-    elapsed = time.perf_counter() - started
+    results, elapsed = in_processes(_auth_worker, [(gateway, key, devices, seconds, concurrency, mode)] * workers, timeout=seconds + 60)
     count = sum(r[0] for r in results)
     errors = sum(r[1] for r in results)
     latencies = [lat for r in results for lat in r[2]]

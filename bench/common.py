@@ -3,19 +3,25 @@ studio, game and API key created through the gateway."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import multiprocessing as mp
 import pathlib
 import sys
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import grpc
 from playmesh.core.v1 import core_pb2, core_service_pb2_grpc
 from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.launcher.child import PlatformProcess
 
-__all__ = ["create_game", "percentile", "running_platform", "say"]
+__all__ = ["create_game", "in_processes", "percentile", "running_platform", "say"]
+
+T = TypeVar("T")
 
 
 def say(message: str) -> None:
@@ -35,6 +41,24 @@ def running_platform(**settings: object) -> Iterator[PlatformProcess]:
             yield platform
         finally:
             platform.stop()
+
+
+def _run(worker: Callable[..., Awaitable[Any]], args: tuple[Any, ...], out: mp.Queue) -> None:  # type: ignore[type-arg]
+    out.put(asyncio.run(worker(*args)))
+
+
+def in_processes(worker: Callable[..., Awaitable[T]], args_per_process: list[tuple[Any, ...]], timeout: float) -> tuple[list[T], float]:
+    """Runs ``worker(*args)`` (an async function at module level) in one process per entry, so the load
+    generator is not held back by one core's GIL; returns the results and the wall time taken."""
+    out: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    procs = [mp.Process(target=_run, args=(worker, args, out)) for args in args_per_process]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=timeout) for _ in procs]
+    for p in procs:
+        p.join(30)
+    return results, time.perf_counter() - started
 
 
 def percentile(values: list[float], q: float) -> float:

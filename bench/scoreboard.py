@@ -27,7 +27,7 @@ import time
 import uuid
 
 import grpc
-from common import create_game, percentile, running_platform, say
+from common import create_game, in_processes, percentile, running_platform, say
 from playmesh.core.v1 import core_pb2, core_service_pb2, core_service_pb2_grpc
 from playmesh.scoreboard.v1 import scoreboard_service_pb2 as pb
 from playmesh.scoreboard.v1 import scoreboard_service_pb2_grpc
@@ -73,21 +73,10 @@ async def _actions(gateway: str, key: str, tokens: list[str], seconds: float, co
         return len(latencies), errors, latencies
 
 
-def _actions_main(args: tuple[str, str, list[str], float, int], out: mp.Queue) -> None:  # type: ignore[type-arg]
-    out.put(asyncio.run(_actions(*args)))
-
-
 def drive_actions(gateway: str, key: str, tokens: list[str], seconds: float, workers: int, concurrency: int) -> tuple[float, int, list[float]]:
-    out: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     share = len(tokens) // workers
-    procs = [mp.Process(target=_actions_main, args=((gateway, key, tokens[w * share : (w + 1) * share], seconds, concurrency), out)) for w in range(workers)]
-    started = time.perf_counter()
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=seconds + 60) for _ in procs]
-    for p in procs:
-        p.join(30)
-    elapsed = time.perf_counter() - started
+    shares = [(gateway, key, tokens[w * share : (w + 1) * share], seconds, concurrency) for w in range(workers)]
+    results, elapsed = in_processes(_actions, shares, timeout=seconds + 60)
     return sum(r[0] for r in results) / min(elapsed, seconds + 0.5), sum(r[1] for r in results), [x for r in results for x in r[2]]
 
 
