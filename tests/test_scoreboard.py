@@ -169,6 +169,9 @@ async def test_game_server_batches_combine_by_operator(platform: PlatformProcess
     ]
     out = await grpc_client.call(f"{SB}/SubmitScores", pb.SubmitScoresRequest(updates=updates), token=token)
     assert [(r.accepted, r.reason) for r in out.results] == [(True, "")] * 5 + [(False, "UNKNOWN_LEADERBOARD"), (False, "UNKNOWN_PLAYER")]
+    # Within a batch, updates count in their order: players[1] reached 90,000 before players[2].
+    in_order = await _top(grpc_client, tenant, board="fastest")
+    assert [(e.player_id, e.score) for e in in_order.entries] == [(players[0], 88_500), (players[1], 90_000), (players[2], 90_000)]
     again = await grpc_client.call(f"{SB}/SubmitScores", pb.SubmitScoresRequest(updates=updates[:5]), token=token)  # a retried batch
     assert all(r.accepted for r in again.results)
     late = pb.ScoreUpdate(leaderboard="fastest", player_id=players[2], score=89_000, request_id="lap-5")

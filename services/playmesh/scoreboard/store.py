@@ -231,16 +231,18 @@ class ScoreStore:
         game_id: str,
         operator: Operator,
         descending: bool,
-        values: dict[tuple[str, int, str], int],
+        values: Folded,
         now: dt.datetime,
     ) -> list[Stored]:
+        """Upserts folded values. Within a batch, attempts are a microsecond apart in the order they
+        came, so a tie between two players of one batch goes to the one who scored first."""
         combined = _UPSERT_SCORE[(operator, descending)]
         keys = sorted(values)  # one lock order for every writer: concurrent batches cannot deadlock
         rows = await conn.fetch(
             f"""
             WITH up AS (
                 INSERT INTO {s}.leaderboard_scores AS t (game_id, leaderboard, season, player_id, score, version, reach_time, update_time)
-                SELECT $1, b, se, p, v, 1, $2, $2 FROM unnest($3::text[], $4::int[], $5::uuid[], $6::bigint[]) AS i(b, se, p, v)
+                SELECT $1, b, se, p, v, 1, t, t FROM unnest($3::text[], $4::int[], $5::uuid[], $6::bigint[], $2::timestamptz[]) AS i(b, se, p, v, t)
                 ON CONFLICT (game_id, leaderboard, season, player_id) DO UPDATE SET
                     score = {combined},
                     version = t.version + 1,
@@ -256,11 +258,11 @@ class ScoreStore:
             FROM up JOIN outbox USING (leaderboard, season, player_id)
             """,
             game_id,
-            now,
+            [now + dt.timedelta(microseconds=values[k][1]) for k in keys],
             [k[0] for k in keys],
             [k[1] for k in keys],
             [k[2] for k in keys],
-            [values[k] for k in keys],
+            [values[k][0] for k in keys],
             studio_id,
         )
         return [Stored(r["leaderboard"], r["season"], Change(r["player_id"], r["score"], r["version"], r["reach_time"]), r["seq"]) for r in rows]
@@ -384,20 +386,24 @@ class ScoreStore:
             )
 
 
-def _combine(attempts: Sequence[Attempt], operators: dict[str, tuple[Operator, bool]]) -> dict[tuple[Operator, bool], dict[tuple[str, int, str], int]]:
+Folded = dict[tuple[str, int, str], tuple[int, int]]  # (board, season, player) -> (value, position in the batch)
+
+
+def _combine(attempts: Sequence[Attempt], operators: dict[str, tuple[Operator, bool]]) -> dict[tuple[Operator, bool], Folded]:
     """Folds a batch into one value per (board, season, player), by each board's operator, so one
-    statement changes each row once (PostgreSQL refuses to upsert a row twice in one statement)."""
-    out: dict[tuple[Operator, bool], dict[tuple[str, int, str], int]] = {}
-    for a in attempts:
+    statement changes each row once (PostgreSQL refuses to upsert a row twice in one statement).
+    Each value keeps the position of the attempt that set it: its time within the batch."""
+    out: dict[tuple[Operator, bool], Folded] = {}
+    for position, a in enumerate(attempts):
         operator, descending = operators[a.board]
         values = out.setdefault((operator, descending), {})
         key = (a.board, a.season, a.player_id)
         if key not in values or operator == Operator.SET:
-            values[key] = a.points
+            values[key] = (a.points, position)
         elif operator == Operator.INCREMENT:
-            values[key] += a.points
-        else:
-            values[key] = max(values[key], a.points) if descending else min(values[key], a.points)
+            values[key] = (values[key][0] + a.points, position)
+        elif (a.points > values[key][0]) if descending else (a.points < values[key][0]):
+            values[key] = (a.points, position)
     return out
 
 
