@@ -5,6 +5,7 @@ isolation, live watchers over gRPC-Web and REST, and the bad-input table."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -17,8 +18,10 @@ from playmesh import grpcweb
 from playmesh.core.v1 import core_pb2
 from playmesh.core.v1 import core_service_pb2 as core
 from playmesh.launcher.child import PlatformProcess
+from playmesh.runtime.bus import stream_key
 from playmesh.scoreboard.v1 import scoreboard_pb2 as sb
 from playmesh.scoreboard.v1 import scoreboard_service_pb2 as pb
+from redis.asyncio import Redis
 
 from tests.support.clients import GrpcClient, RestClient, RpcFailure
 from tests.support.world import CORE, Tenant
@@ -119,6 +122,21 @@ async def test_other_tenants_and_bad_tokens_cannot_touch_a_board(grpc_client: Gr
         )
     assert foreign.value.code == grpc.StatusCode.NOT_FOUND
     assert [(e.player_id, e.score) for e in (await _top(grpc_client, a)).entries] == [(a.player_id, 10)]
+
+
+async def test_changes_are_announced_on_the_bus(platform: PlatformProcess, grpc_client: GrpcClient) -> None:
+    tenant = await Tenant.create(grpc_client, "sb-bus", scoreboard_config())
+    done = await _submit(grpc_client, tenant, tenant.player_token, action="headshot")
+    redis = Redis.from_url(str(platform.endpoints["redis_url"]))
+    try:
+        raw = await redis.xrevrange(stream_key("score.updated"), count=500)
+    finally:
+        await redis.aclose()
+    events = [sb.ScoresUpdatedEvent.FromString(fields[b"payload"]) for _, fields in raw]
+    mine = [e for e in events if e.game_id == tenant.game_id]
+    assert len(mine) == 1 and (mine[0].studio_id, mine[0].leaderboard, mine[0].season) == (tenant.studio_id, "kills", 1)
+    assert [(c.player_id, c.score) for c in mine[0].changes] == [(tenant.player_id, 25)]
+    assert mine[0].changes[0].reach_time.ToDatetime(tzinfo=dt.UTC) == done.entry.update_time.ToDatetime(tzinfo=dt.UTC)
 
 
 async def test_points_per_minute_ceiling_refuses_and_flags(grpc_client: GrpcClient) -> None:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from playmesh.core.v1 import core_pb2
 from playmesh.launcher.child import PlatformProcess
+from playmesh.runtime.bus import stream_key
 from playmesh.runtime.db import Database
 from playmesh.runtime.game_configs import GameConfigs
 from playmesh.runtime.tables import tenant_schema
@@ -125,3 +126,9 @@ async def test_a_change_whose_writer_died_reaches_redis_through_the_outbox(grpc_
         assert await conn.fetchval("SELECT count(*) FROM platform.score_outbox WHERE seq = $1", stored[0].outbox_seq) == 0
     await scoreboard.ranks.apply(key, [stored[0].change])
     assert await scoreboard.ranks.count(key) == 1
+    # Other services hear of it on the bus, from the relay.
+    events = [sb.ScoresUpdatedEvent.FromString(fields[b"payload"]) for _, fields in await redis.xrevrange(stream_key("score.updated"), count=200)]
+    mine = [e for e in events if e.game_id == tenant.game_id]
+    assert [(e.leaderboard, e.season, [(c.player_id, c.score, c.version) for c in e.changes]) for e in mine] == [
+        ("daily", season.number, [(tenant.player_id, 100, stored[0].change.version)])
+    ]

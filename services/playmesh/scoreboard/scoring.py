@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from playmesh.core.v1 import core_pb2
+from playmesh.runtime.bus import EventBus
 from playmesh.runtime.errors import InvalidArgument, NotFound, ResourceExhausted
 from playmesh.runtime.game_configs import GameConfigs
 from playmesh.runtime.tables import tenant_schema
@@ -38,6 +39,7 @@ __all__ = ["Board", "Entry", "Page", "ScoreOutcome", "Scoreboard", "utc_now"]
 log = structlog.get_logger("playmesh.scoreboard")
 
 FLAG_POINTS_PER_MINUTE = "POINTS_PER_MINUTE_EXCEEDED"
+SCORE_UPDATED = "score.updated"  # bus topic; payload: scoreboard.v1.ScoresUpdatedEvent
 RELAY_BATCH = 500  # outbox rows re-applied per round
 
 # Reserves a player's points of the current minute against the board's ceiling, atomically.
@@ -110,6 +112,7 @@ class Scoreboard:
         store: ScoreStore,
         configs: GameConfigs,
         *,
+        bus: EventBus | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
         outbox_delay_seconds: float = 5.0,
         name_ttl_seconds: float = 30.0,
@@ -118,6 +121,7 @@ class Scoreboard:
         self.store = store
         self.configs = configs
         self.ranks = Ranks(redis)
+        self.bus = bus or EventBus(redis)
         self.clock = clock
         self._reserve = redis.register_script(_RESERVE)
         self._outbox_delay = dt.timedelta(seconds=outbox_delay_seconds)
@@ -224,7 +228,7 @@ class Scoreboard:
             attempts=[attempt for _, attempt in items],
             now=self.clock(),
         )
-        ranks = await self._publish(game_id, boards, stored)
+        ranks = await self._publish(studio_id, game_id, boards, stored)
         rows = {(s.board, s.season, s.change.player_id): s.change for s in stored}
         return [
             (fresh, rows.get((a.board, a.season, a.player_id)) if fresh else None, ranks.get((a.board, a.player_id), 0))
@@ -261,13 +265,14 @@ class Scoreboard:
             attempts=attempts,
             now=self.clock(),
         )
-        await self._publish(game_id, boards, stored)
+        await self._publish(studio_id, game_id, boards, stored)
         # A retried request id is accepted too: it was applied the first time.
         return [o if o is not None else ScoreOutcome(True) for o in outcomes]
 
-    async def _publish(self, game_id: str, boards: dict[str, Board], stored: Sequence[Stored]) -> dict[tuple[str, str], int]:
-        """Writes committed rows to Redis, then confirms their outbox entries. Returns ranks by (board,
-        player). If Redis is unreachable the change stays accepted: the relay applies it later."""
+    async def _publish(self, studio_id: str, game_id: str, boards: dict[str, Board], stored: Sequence[Stored]) -> dict[tuple[str, str], int]:
+        """Writes committed rows to Redis and announces them on the bus, then confirms their outbox
+        entries. Returns ranks by (board, player). If Redis is unreachable the change stays accepted:
+        the relay applies and announces it later."""
         groups: dict[tuple[str, int], list[Stored]] = {}
         for s in stored:
             groups.setdefault((s.board, s.season), []).append(s)
@@ -277,6 +282,7 @@ class Scoreboard:
                 applied = await self.ranks.apply(self.key(game_id, boards[name], season), [s.change for s in items])
                 for s, rank in zip(items, applied, strict=True):
                     ranks[(name, s.change.player_id)] = rank
+                await self._announce(studio_id, game_id, name, season, [s.change for s in items])
         except RedisError as exc:
             log.warning("score_redis_update_deferred", error=str(exc), changes=len(stored))
             return ranks
@@ -404,19 +410,29 @@ class Scoreboard:
         """Re-applies outbox entries that were not confirmed in time (their writer died or Redis was
         down), from the rows now in PostgreSQL. Returns how many it applied."""
         due = await self.store.due_outbox(self._outbox_delay, limit=RELAY_BATCH)
-        done: list[int] = []
+        groups: dict[tuple[str, str, str, int], list[str]] = {}
         for row in due:
+            groups.setdefault((row["studio_id"], row["game_id"], row["leaderboard"], row["season"]), []).append(row["player_id"])
+        for (studio_id, game_id, name, season), player_ids in groups.items():
             try:
-                board = await self.board(row["studio_id"], row["game_id"], row["leaderboard"])
+                board = await self.board(studio_id, game_id, name)
             except (InvalidArgument, NotFound):  # the board or game is gone: nothing to show
-                done.append(row["seq"])
                 continue
-            change: Change | None = await self.store.score(tenant_schema(row["studio_id"]), row["game_id"], row["leaderboard"], row["season"], row["player_id"])
-            if change is not None:
-                await self.ranks.apply(self.key(row["game_id"], board, row["season"]), [change])
-            done.append(row["seq"])
-        await self.store.delete_outbox(done)
-        return len(done)
+            changes = [c for pid in dict.fromkeys(player_ids) if (c := await self.store.score(tenant_schema(studio_id), game_id, name, season, pid))]
+            await self.ranks.apply(self.key(game_id, board, season), changes)
+            await self._announce(studio_id, game_id, name, season, changes)
+        await self.store.delete_outbox([row["seq"] for row in due])
+        return len(due)
+
+    async def _announce(self, studio_id: str, game_id: str, board: str, season: int, changes: Sequence[Change]) -> None:
+        """Publishes ``score.updated`` for other services (at least once: the version tells a repeat)."""
+        if not changes:
+            return
+        event = sb.ScoresUpdatedEvent(studio_id=studio_id, game_id=game_id, leaderboard=board, season=season)
+        for c in changes:
+            change = event.changes.add(player_id=c.player_id, score=c.score, version=c.version)
+            change.reach_time.FromDatetime(c.reach_time)
+        await self.bus.publish(SCORE_UPDATED, event.SerializeToString())
 
     async def run_outbox(self, stop: asyncio.Event, *, flush_seconds: float = 0.2, relay_seconds: float = 1.0) -> None:
         """Background job: confirms applied changes and relays the ones left behind."""

@@ -31,7 +31,11 @@ MAX_BATCH = 1000
 
 def build(runtime: Runtime) -> Service:
     scoreboard = Scoreboard(
-        runtime.redis, ScoreStore(runtime.db), GameConfigs(runtime.db), outbox_delay_seconds=runtime.settings.scoreboard_outbox_delay_seconds
+        runtime.redis,
+        ScoreStore(runtime.db),
+        GameConfigs(runtime.db),
+        bus=runtime.bus,
+        outbox_delay_seconds=runtime.settings.scoreboard_outbox_delay_seconds,
     )
     live = LiveBoards(runtime.redis, scoreboard, interval_seconds=runtime.settings.scoreboard_watch_interval_ms / 1000)
     return Service(ScoreboardServicer(runtime, scoreboard, live), background=[scoreboard.run_outbox, live.run])

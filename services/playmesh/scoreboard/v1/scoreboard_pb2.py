@@ -25,17 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'playmesh/scoreboard/v1/scoreboard.proto\x12\x16playmesh.scoreboard.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\x01\n\x06Season\x12\x16\n\x06number\x18\x01 \x01(\x05R\x06number\x12\x39\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\x12\x39\n\x05state\x18\x04 \x01(\x0e\x32#.playmesh.scoreboard.v1.SeasonStateR\x05state\x12!\n\x0cplayer_count\x18\x05 \x01(\x03R\x0bplayerCount\"\x8b\x01\n\x0bLeaderboard\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12!\n\x0c\x64isplay_name\x18\x02 \x01(\tR\x0b\x64isplayName\x12\x45\n\x0e\x63urrent_season\x18\x03 \x01(\x0b\x32\x1e.playmesh.scoreboard.v1.SeasonR\rcurrentSeason\"\xb9\x01\n\x10LeaderboardEntry\x12\x12\n\x04rank\x18\x01 \x01(\x03R\x04rank\x12\x1b\n\tplayer_id\x18\x02 \x01(\tR\x08playerId\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12\x14\n\x05score\x18\x04 \x01(\x03R\x05score\x12;\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\"\x8c\x03\n\rScoreLogEntry\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12 \n\x0bleaderboard\x18\x02 \x01(\tR\x0bleaderboard\x12\x16\n\x06season\x18\x03 \x01(\x05R\x06season\x12\x1b\n\tplayer_id\x18\x04 \x01(\tR\x08playerId\x12;\n\x06source\x18\x05 \x01(\x0e\x32#.playmesh.scoreboard.v1.ScoreSourceR\x06source\x12\x16\n\x06\x61\x63tion\x18\x06 \x01(\tR\x06\x61\x63tion\x12\x16\n\x06points\x18\x07 \x01(\x03R\x06points\x12\x1a\n\x08\x61\x63\x63\x65pted\x18\x08 \x01(\x08R\x08\x61\x63\x63\x65pted\x12\x1f\n\x0b\x66lag_reason\x18\t \x01(\tR\nflagReason\x12\x0e\n\x02ip\x18\n \x01(\tR\x02ip\x12\x1d\n\nrequest_id\x18\x0b \x01(\tR\trequestId\x12;\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime*_\n\x0bSeasonState\x12\x1c\n\x18SEASON_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13SEASON_STATE_ACTIVE\x10\x01\x12\x19\n\x15SEASON_STATE_ARCHIVED\x10\x02*]\n\x0bScoreSource\x12\x1c\n\x18SCORE_SOURCE_UNSPECIFIED\x10\x00\x12\x17\n\x13SCORE_SOURCE_ACTION\x10\x01\x12\x17\n\x13SCORE_SOURCE_SERVER\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'playmesh/scoreboard/v1/scoreboard.proto\x12\x16playmesh.scoreboard.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\x01\n\x06Season\x12\x16\n\x06number\x18\x01 \x01(\x05R\x06number\x12\x39\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\x12\x39\n\x05state\x18\x04 \x01(\x0e\x32#.playmesh.scoreboard.v1.SeasonStateR\x05state\x12!\n\x0cplayer_count\x18\x05 \x01(\x03R\x0bplayerCount\"\x8b\x01\n\x0bLeaderboard\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12!\n\x0c\x64isplay_name\x18\x02 \x01(\tR\x0b\x64isplayName\x12\x45\n\x0e\x63urrent_season\x18\x03 \x01(\x0b\x32\x1e.playmesh.scoreboard.v1.SeasonR\rcurrentSeason\"\xb9\x01\n\x10LeaderboardEntry\x12\x12\n\x04rank\x18\x01 \x01(\x03R\x04rank\x12\x1b\n\tplayer_id\x18\x02 \x01(\tR\x08playerId\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12\x14\n\x05score\x18\x04 \x01(\x03R\x05score\x12;\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\"\x8c\x03\n\rScoreLogEntry\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12 \n\x0bleaderboard\x18\x02 \x01(\tR\x0bleaderboard\x12\x16\n\x06season\x18\x03 \x01(\x05R\x06season\x12\x1b\n\tplayer_id\x18\x04 \x01(\tR\x08playerId\x12;\n\x06source\x18\x05 \x01(\x0e\x32#.playmesh.scoreboard.v1.ScoreSourceR\x06source\x12\x16\n\x06\x61\x63tion\x18\x06 \x01(\tR\x06\x61\x63tion\x12\x16\n\x06points\x18\x07 \x01(\x03R\x06points\x12\x1a\n\x08\x61\x63\x63\x65pted\x18\x08 \x01(\x08R\x08\x61\x63\x63\x65pted\x12\x1f\n\x0b\x66lag_reason\x18\t \x01(\tR\nflagReason\x12\x0e\n\x02ip\x18\n \x01(\tR\x02ip\x12\x1d\n\nrequest_id\x18\x0b \x01(\tR\trequestId\x12;\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"\x95\x01\n\x0bScoreChange\x12\x1b\n\tplayer_id\x18\x01 \x01(\tR\x08playerId\x12\x14\n\x05score\x18\x02 \x01(\x03R\x05score\x12\x18\n\x07version\x18\x03 \x01(\x03R\x07version\x12\x39\n\nreach_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\treachTime\"\xc3\x01\n\x12ScoresUpdatedEvent\x12\x1b\n\tstudio_id\x18\x01 \x01(\tR\x08studioId\x12\x17\n\x07game_id\x18\x02 \x01(\tR\x06gameId\x12 \n\x0bleaderboard\x18\x03 \x01(\tR\x0bleaderboard\x12\x16\n\x06season\x18\x04 \x01(\x05R\x06season\x12=\n\x07\x63hanges\x18\x05 \x03(\x0b\x32#.playmesh.scoreboard.v1.ScoreChangeR\x07\x63hanges*_\n\x0bSeasonState\x12\x1c\n\x18SEASON_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13SEASON_STATE_ACTIVE\x10\x01\x12\x19\n\x15SEASON_STATE_ARCHIVED\x10\x02*]\n\x0bScoreSource\x12\x1c\n\x18SCORE_SOURCE_UNSPECIFIED\x10\x00\x12\x17\n\x13SCORE_SOURCE_ACTION\x10\x01\x12\x17\n\x13SCORE_SOURCE_SERVER\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'playmesh.scoreboard.v1.scoreboard_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SEASONSTATE']._serialized_start=1072
-  _globals['_SEASONSTATE']._serialized_end=1167
-  _globals['_SCORESOURCE']._serialized_start=1169
-  _globals['_SCORESOURCE']._serialized_end=1262
+  _globals['_SEASONSTATE']._serialized_start=1422
+  _globals['_SEASONSTATE']._serialized_end=1517
+  _globals['_SCORESOURCE']._serialized_start=1519
+  _globals['_SCORESOURCE']._serialized_end=1612
   _globals['_SEASON']._serialized_start=101
   _globals['_SEASON']._serialized_end=341
   _globals['_LEADERBOARD']._serialized_start=344
@@ -44,4 +44,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LEADERBOARDENTRY']._serialized_end=671
   _globals['_SCORELOGENTRY']._serialized_start=674
   _globals['_SCORELOGENTRY']._serialized_end=1070
+  _globals['_SCORECHANGE']._serialized_start=1073
+  _globals['_SCORECHANGE']._serialized_end=1222
+  _globals['_SCORESUPDATEDEVENT']._serialized_start=1225
+  _globals['_SCORESUPDATEDEVENT']._serialized_end=1420
 # @@protoc_insertion_point(module_scope)

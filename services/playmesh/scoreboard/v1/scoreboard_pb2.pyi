@@ -1,10 +1,11 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -92,3 +93,29 @@ class ScoreLogEntry(_message.Message):
     request_id: str
     create_time: _timestamp_pb2.Timestamp
     def __init__(self, id: _Optional[str] = ..., leaderboard: _Optional[str] = ..., season: _Optional[int] = ..., player_id: _Optional[str] = ..., source: _Optional[_Union[ScoreSource, str]] = ..., action: _Optional[str] = ..., points: _Optional[int] = ..., accepted: _Optional[bool] = ..., flag_reason: _Optional[str] = ..., ip: _Optional[str] = ..., request_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ScoreChange(_message.Message):
+    __slots__ = ("player_id", "score", "version", "reach_time")
+    PLAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    REACH_TIME_FIELD_NUMBER: _ClassVar[int]
+    player_id: str
+    score: int
+    version: int
+    reach_time: _timestamp_pb2.Timestamp
+    def __init__(self, player_id: _Optional[str] = ..., score: _Optional[int] = ..., version: _Optional[int] = ..., reach_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ScoresUpdatedEvent(_message.Message):
+    __slots__ = ("studio_id", "game_id", "leaderboard", "season", "changes")
+    STUDIO_ID_FIELD_NUMBER: _ClassVar[int]
+    GAME_ID_FIELD_NUMBER: _ClassVar[int]
+    LEADERBOARD_FIELD_NUMBER: _ClassVar[int]
+    SEASON_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    studio_id: str
+    game_id: str
+    leaderboard: str
+    season: int
+    changes: _containers.RepeatedCompositeFieldContainer[ScoreChange]
+    def __init__(self, studio_id: _Optional[str] = ..., game_id: _Optional[str] = ..., leaderboard: _Optional[str] = ..., season: _Optional[int] = ..., changes: _Optional[_Iterable[_Union[ScoreChange, _Mapping]]] = ...) -> None: ...

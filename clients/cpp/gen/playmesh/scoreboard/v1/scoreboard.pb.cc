@@ -96,10 +96,43 @@ struct ScoreLogEntryDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ScoreLogEntryDefaultTypeInternal _ScoreLogEntry_default_instance_;
+PROTOBUF_CONSTEXPR ScoreChange::ScoreChange(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_.player_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.reach_time_)*/nullptr
+  , /*decltype(_impl_.score_)*/int64_t{0}
+  , /*decltype(_impl_.version_)*/int64_t{0}
+  , /*decltype(_impl_._cached_size_)*/{}} {}
+struct ScoreChangeDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR ScoreChangeDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~ScoreChangeDefaultTypeInternal() {}
+  union {
+    ScoreChange _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ScoreChangeDefaultTypeInternal _ScoreChange_default_instance_;
+PROTOBUF_CONSTEXPR ScoresUpdatedEvent::ScoresUpdatedEvent(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_.changes_)*/{}
+  , /*decltype(_impl_.studio_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.game_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.leaderboard_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.season_)*/0
+  , /*decltype(_impl_._cached_size_)*/{}} {}
+struct ScoresUpdatedEventDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR ScoresUpdatedEventDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~ScoresUpdatedEventDefaultTypeInternal() {}
+  union {
+    ScoresUpdatedEvent _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ScoresUpdatedEventDefaultTypeInternal _ScoresUpdatedEvent_default_instance_;
 }  // namespace v1
 }  // namespace scoreboard
 }  // namespace playmesh
-static ::_pb::Metadata file_level_metadata_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto[4];
+static ::_pb::Metadata file_level_metadata_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto[6];
 static const ::_pb::EnumDescriptor* file_level_enum_descriptors_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto[2];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto = nullptr;
 
@@ -153,12 +186,35 @@ const uint32_t TableStruct_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto::offs
   PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoreLogEntry, _impl_.ip_),
   PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoreLogEntry, _impl_.request_id_),
   PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoreLogEntry, _impl_.create_time_),
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoreChange, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoreChange, _impl_.player_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoreChange, _impl_.score_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoreChange, _impl_.version_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoreChange, _impl_.reach_time_),
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoresUpdatedEvent, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoresUpdatedEvent, _impl_.studio_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoresUpdatedEvent, _impl_.game_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoresUpdatedEvent, _impl_.leaderboard_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoresUpdatedEvent, _impl_.season_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::scoreboard::v1::ScoresUpdatedEvent, _impl_.changes_),
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, -1, -1, sizeof(::playmesh::scoreboard::v1::Season)},
   { 11, -1, -1, sizeof(::playmesh::scoreboard::v1::Leaderboard)},
   { 20, -1, -1, sizeof(::playmesh::scoreboard::v1::LeaderboardEntry)},
   { 31, -1, -1, sizeof(::playmesh::scoreboard::v1::ScoreLogEntry)},
+  { 49, -1, -1, sizeof(::playmesh::scoreboard::v1::ScoreChange)},
+  { 59, -1, -1, sizeof(::playmesh::scoreboard::v1::ScoresUpdatedEvent)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -166,6 +222,8 @@ static const ::_pb::Message* const file_default_instances[] = {
   &::playmesh::scoreboard::v1::_Leaderboard_default_instance_._instance,
   &::playmesh::scoreboard::v1::_LeaderboardEntry_default_instance_._instance,
   &::playmesh::scoreboard::v1::_ScoreLogEntry_default_instance_._instance,
+  &::playmesh::scoreboard::v1::_ScoreChange_default_instance_._instance,
+  &::playmesh::scoreboard::v1::_ScoresUpdatedEvent_default_instance_._instance,
 };
 
 const char descriptor_table_protodef_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
@@ -195,21 +253,30 @@ const char descriptor_table_protodef_playmesh_2fscoreboard_2fv1_2fscoreboard_2ep
   "\010accepted\022\037\n\013flag_reason\030\t \001(\tR\nflagReas"
   "on\022\016\n\002ip\030\n \001(\tR\002ip\022\035\n\nrequest_id\030\013 \001(\tR\t"
   "requestId\022;\n\013create_time\030\014 \001(\0132\032.google."
-  "protobuf.TimestampR\ncreateTime*_\n\013Season"
-  "State\022\034\n\030SEASON_STATE_UNSPECIFIED\020\000\022\027\n\023S"
-  "EASON_STATE_ACTIVE\020\001\022\031\n\025SEASON_STATE_ARC"
-  "HIVED\020\002*]\n\013ScoreSource\022\034\n\030SCORE_SOURCE_U"
-  "NSPECIFIED\020\000\022\027\n\023SCORE_SOURCE_ACTION\020\001\022\027\n"
-  "\023SCORE_SOURCE_SERVER\020\002b\006proto3"
+  "protobuf.TimestampR\ncreateTime\"\225\001\n\013Score"
+  "Change\022\033\n\tplayer_id\030\001 \001(\tR\010playerId\022\024\n\005s"
+  "core\030\002 \001(\003R\005score\022\030\n\007version\030\003 \001(\003R\007vers"
+  "ion\0229\n\nreach_time\030\004 \001(\0132\032.google.protobu"
+  "f.TimestampR\treachTime\"\303\001\n\022ScoresUpdated"
+  "Event\022\033\n\tstudio_id\030\001 \001(\tR\010studioId\022\027\n\007ga"
+  "me_id\030\002 \001(\tR\006gameId\022 \n\013leaderboard\030\003 \001(\t"
+  "R\013leaderboard\022\026\n\006season\030\004 \001(\005R\006season\022=\n"
+  "\007changes\030\005 \003(\0132#.playmesh.scoreboard.v1."
+  "ScoreChangeR\007changes*_\n\013SeasonState\022\034\n\030S"
+  "EASON_STATE_UNSPECIFIED\020\000\022\027\n\023SEASON_STAT"
+  "E_ACTIVE\020\001\022\031\n\025SEASON_STATE_ARCHIVED\020\002*]\n"
+  "\013ScoreSource\022\034\n\030SCORE_SOURCE_UNSPECIFIED"
+  "\020\000\022\027\n\023SCORE_SOURCE_ACTION\020\001\022\027\n\023SCORE_SOU"
+  "RCE_SERVER\020\002b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto_deps[1] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
 };
 static ::_pbi::once_flag descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto = {
-    false, false, 1270, descriptor_table_protodef_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto,
+    false, false, 1620, descriptor_table_protodef_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto,
     "playmesh/scoreboard/v1/scoreboard.proto",
-    &descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto_once, descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto_deps, 1, 4,
+    &descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto_once, descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto_deps, 1, 6,
     schemas, file_default_instances, TableStruct_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto::offsets,
     file_level_metadata_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto, file_level_enum_descriptors_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto,
     file_level_service_descriptors_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto,
@@ -1902,6 +1969,680 @@ void ScoreLogEntry::InternalSwap(ScoreLogEntry* other) {
       file_level_metadata_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto[3]);
 }
 
+// ===================================================================
+
+class ScoreChange::_Internal {
+ public:
+  static const ::PROTOBUF_NAMESPACE_ID::Timestamp& reach_time(const ScoreChange* msg);
+};
+
+const ::PROTOBUF_NAMESPACE_ID::Timestamp&
+ScoreChange::_Internal::reach_time(const ScoreChange* msg) {
+  return *msg->_impl_.reach_time_;
+}
+void ScoreChange::clear_reach_time() {
+  if (GetArenaForAllocation() == nullptr && _impl_.reach_time_ != nullptr) {
+    delete _impl_.reach_time_;
+  }
+  _impl_.reach_time_ = nullptr;
+}
+ScoreChange::ScoreChange(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:playmesh.scoreboard.v1.ScoreChange)
+}
+ScoreChange::ScoreChange(const ScoreChange& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  ScoreChange* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_.player_id_){}
+    , decltype(_impl_.reach_time_){nullptr}
+    , decltype(_impl_.score_){}
+    , decltype(_impl_.version_){}
+    , /*decltype(_impl_._cached_size_)*/{}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.player_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.player_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_player_id().empty()) {
+    _this->_impl_.player_id_.Set(from._internal_player_id(), 
+      _this->GetArenaForAllocation());
+  }
+  if (from._internal_has_reach_time()) {
+    _this->_impl_.reach_time_ = new ::PROTOBUF_NAMESPACE_ID::Timestamp(*from._impl_.reach_time_);
+  }
+  ::memcpy(&_impl_.score_, &from._impl_.score_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.version_) -
+    reinterpret_cast<char*>(&_impl_.score_)) + sizeof(_impl_.version_));
+  // @@protoc_insertion_point(copy_constructor:playmesh.scoreboard.v1.ScoreChange)
+}
+
+inline void ScoreChange::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_.player_id_){}
+    , decltype(_impl_.reach_time_){nullptr}
+    , decltype(_impl_.score_){int64_t{0}}
+    , decltype(_impl_.version_){int64_t{0}}
+    , /*decltype(_impl_._cached_size_)*/{}
+  };
+  _impl_.player_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.player_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+ScoreChange::~ScoreChange() {
+  // @@protoc_insertion_point(destructor:playmesh.scoreboard.v1.ScoreChange)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void ScoreChange::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.player_id_.Destroy();
+  if (this != internal_default_instance()) delete _impl_.reach_time_;
+}
+
+void ScoreChange::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void ScoreChange::Clear() {
+// @@protoc_insertion_point(message_clear_start:playmesh.scoreboard.v1.ScoreChange)
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  _impl_.player_id_.ClearToEmpty();
+  if (GetArenaForAllocation() == nullptr && _impl_.reach_time_ != nullptr) {
+    delete _impl_.reach_time_;
+  }
+  _impl_.reach_time_ = nullptr;
+  ::memset(&_impl_.score_, 0, static_cast<size_t>(
+      reinterpret_cast<char*>(&_impl_.version_) -
+      reinterpret_cast<char*>(&_impl_.score_)) + sizeof(_impl_.version_));
+  _internal_metadata_.Clear<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>();
+}
+
+const char* ScoreChange::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
+#define CHK_(x) if (PROTOBUF_PREDICT_FALSE(!(x))) goto failure
+  while (!ctx->Done(&ptr)) {
+    uint32_t tag;
+    ptr = ::_pbi::ReadTag(ptr, &tag);
+    switch (tag >> 3) {
+      // string player_id = 1 [json_name = "playerId"];
+      case 1:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 10)) {
+          auto str = _internal_mutable_player_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.scoreboard.v1.ScoreChange.player_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // int64 score = 2 [json_name = "score"];
+      case 2:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 16)) {
+          _impl_.score_ = ::PROTOBUF_NAMESPACE_ID::internal::ReadVarint64(&ptr);
+          CHK_(ptr);
+        } else
+          goto handle_unusual;
+        continue;
+      // int64 version = 3 [json_name = "version"];
+      case 3:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 24)) {
+          _impl_.version_ = ::PROTOBUF_NAMESPACE_ID::internal::ReadVarint64(&ptr);
+          CHK_(ptr);
+        } else
+          goto handle_unusual;
+        continue;
+      // .google.protobuf.Timestamp reach_time = 4 [json_name = "reachTime"];
+      case 4:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 34)) {
+          ptr = ctx->ParseMessage(_internal_mutable_reach_time(), ptr);
+          CHK_(ptr);
+        } else
+          goto handle_unusual;
+        continue;
+      default:
+        goto handle_unusual;
+    }  // switch
+  handle_unusual:
+    if ((tag == 0) || ((tag & 7) == 4)) {
+      CHK_(ptr);
+      ctx->SetLastTag(tag);
+      goto message_done;
+    }
+    ptr = UnknownFieldParse(
+        tag,
+        _internal_metadata_.mutable_unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(),
+        ptr, ctx);
+    CHK_(ptr != nullptr);
+  }  // while
+message_done:
+  return ptr;
+failure:
+  ptr = nullptr;
+  goto message_done;
+#undef CHK_
+}
+
+uint8_t* ScoreChange::_InternalSerialize(
+    uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const {
+  // @@protoc_insertion_point(serialize_to_array_start:playmesh.scoreboard.v1.ScoreChange)
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  // string player_id = 1 [json_name = "playerId"];
+  if (!this->_internal_player_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_player_id().data(), static_cast<int>(this->_internal_player_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.scoreboard.v1.ScoreChange.player_id");
+    target = stream->WriteStringMaybeAliased(
+        1, this->_internal_player_id(), target);
+  }
+
+  // int64 score = 2 [json_name = "score"];
+  if (this->_internal_score() != 0) {
+    target = stream->EnsureSpace(target);
+    target = ::_pbi::WireFormatLite::WriteInt64ToArray(2, this->_internal_score(), target);
+  }
+
+  // int64 version = 3 [json_name = "version"];
+  if (this->_internal_version() != 0) {
+    target = stream->EnsureSpace(target);
+    target = ::_pbi::WireFormatLite::WriteInt64ToArray(3, this->_internal_version(), target);
+  }
+
+  // .google.protobuf.Timestamp reach_time = 4 [json_name = "reachTime"];
+  if (this->_internal_has_reach_time()) {
+    target = ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::
+      InternalWriteMessage(4, _Internal::reach_time(this),
+        _Internal::reach_time(this).GetCachedSize(), target, stream);
+  }
+
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
+        _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
+  }
+  // @@protoc_insertion_point(serialize_to_array_end:playmesh.scoreboard.v1.ScoreChange)
+  return target;
+}
+
+size_t ScoreChange::ByteSizeLong() const {
+// @@protoc_insertion_point(message_byte_size_start:playmesh.scoreboard.v1.ScoreChange)
+  size_t total_size = 0;
+
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  // string player_id = 1 [json_name = "playerId"];
+  if (!this->_internal_player_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_player_id());
+  }
+
+  // .google.protobuf.Timestamp reach_time = 4 [json_name = "reachTime"];
+  if (this->_internal_has_reach_time()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(
+        *_impl_.reach_time_);
+  }
+
+  // int64 score = 2 [json_name = "score"];
+  if (this->_internal_score() != 0) {
+    total_size += ::_pbi::WireFormatLite::Int64SizePlusOne(this->_internal_score());
+  }
+
+  // int64 version = 3 [json_name = "version"];
+  if (this->_internal_version() != 0) {
+    total_size += ::_pbi::WireFormatLite::Int64SizePlusOne(this->_internal_version());
+  }
+
+  return MaybeComputeUnknownFieldsSize(total_size, &_impl_._cached_size_);
+}
+
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData ScoreChange::_class_data_ = {
+    ::PROTOBUF_NAMESPACE_ID::Message::CopyWithSourceCheck,
+    ScoreChange::MergeImpl
+};
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*ScoreChange::GetClassData() const { return &_class_data_; }
+
+
+void ScoreChange::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg) {
+  auto* const _this = static_cast<ScoreChange*>(&to_msg);
+  auto& from = static_cast<const ScoreChange&>(from_msg);
+  // @@protoc_insertion_point(class_specific_merge_from_start:playmesh.scoreboard.v1.ScoreChange)
+  GOOGLE_DCHECK_NE(&from, _this);
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  if (!from._internal_player_id().empty()) {
+    _this->_internal_set_player_id(from._internal_player_id());
+  }
+  if (from._internal_has_reach_time()) {
+    _this->_internal_mutable_reach_time()->::PROTOBUF_NAMESPACE_ID::Timestamp::MergeFrom(
+        from._internal_reach_time());
+  }
+  if (from._internal_score() != 0) {
+    _this->_internal_set_score(from._internal_score());
+  }
+  if (from._internal_version() != 0) {
+    _this->_internal_set_version(from._internal_version());
+  }
+  _this->_internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+}
+
+void ScoreChange::CopyFrom(const ScoreChange& from) {
+// @@protoc_insertion_point(class_specific_copy_from_start:playmesh.scoreboard.v1.ScoreChange)
+  if (&from == this) return;
+  Clear();
+  MergeFrom(from);
+}
+
+bool ScoreChange::IsInitialized() const {
+  return true;
+}
+
+void ScoreChange::InternalSwap(ScoreChange* other) {
+  using std::swap;
+  auto* lhs_arena = GetArenaForAllocation();
+  auto* rhs_arena = other->GetArenaForAllocation();
+  _internal_metadata_.InternalSwap(&other->_internal_metadata_);
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.player_id_, lhs_arena,
+      &other->_impl_.player_id_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::memswap<
+      PROTOBUF_FIELD_OFFSET(ScoreChange, _impl_.version_)
+      + sizeof(ScoreChange::_impl_.version_)
+      - PROTOBUF_FIELD_OFFSET(ScoreChange, _impl_.reach_time_)>(
+          reinterpret_cast<char*>(&_impl_.reach_time_),
+          reinterpret_cast<char*>(&other->_impl_.reach_time_));
+}
+
+::PROTOBUF_NAMESPACE_ID::Metadata ScoreChange::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto_getter, &descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto_once,
+      file_level_metadata_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto[4]);
+}
+
+// ===================================================================
+
+class ScoresUpdatedEvent::_Internal {
+ public:
+};
+
+ScoresUpdatedEvent::ScoresUpdatedEvent(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:playmesh.scoreboard.v1.ScoresUpdatedEvent)
+}
+ScoresUpdatedEvent::ScoresUpdatedEvent(const ScoresUpdatedEvent& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  ScoresUpdatedEvent* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_.changes_){from._impl_.changes_}
+    , decltype(_impl_.studio_id_){}
+    , decltype(_impl_.game_id_){}
+    , decltype(_impl_.leaderboard_){}
+    , decltype(_impl_.season_){}
+    , /*decltype(_impl_._cached_size_)*/{}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_studio_id().empty()) {
+    _this->_impl_.studio_id_.Set(from._internal_studio_id(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.game_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_game_id().empty()) {
+    _this->_impl_.game_id_.Set(from._internal_game_id(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.leaderboard_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.leaderboard_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_leaderboard().empty()) {
+    _this->_impl_.leaderboard_.Set(from._internal_leaderboard(), 
+      _this->GetArenaForAllocation());
+  }
+  _this->_impl_.season_ = from._impl_.season_;
+  // @@protoc_insertion_point(copy_constructor:playmesh.scoreboard.v1.ScoresUpdatedEvent)
+}
+
+inline void ScoresUpdatedEvent::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_.changes_){arena}
+    , decltype(_impl_.studio_id_){}
+    , decltype(_impl_.game_id_){}
+    , decltype(_impl_.leaderboard_){}
+    , decltype(_impl_.season_){0}
+    , /*decltype(_impl_._cached_size_)*/{}
+  };
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.game_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.leaderboard_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.leaderboard_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+ScoresUpdatedEvent::~ScoresUpdatedEvent() {
+  // @@protoc_insertion_point(destructor:playmesh.scoreboard.v1.ScoresUpdatedEvent)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void ScoresUpdatedEvent::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.changes_.~RepeatedPtrField();
+  _impl_.studio_id_.Destroy();
+  _impl_.game_id_.Destroy();
+  _impl_.leaderboard_.Destroy();
+}
+
+void ScoresUpdatedEvent::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void ScoresUpdatedEvent::Clear() {
+// @@protoc_insertion_point(message_clear_start:playmesh.scoreboard.v1.ScoresUpdatedEvent)
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  _impl_.changes_.Clear();
+  _impl_.studio_id_.ClearToEmpty();
+  _impl_.game_id_.ClearToEmpty();
+  _impl_.leaderboard_.ClearToEmpty();
+  _impl_.season_ = 0;
+  _internal_metadata_.Clear<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>();
+}
+
+const char* ScoresUpdatedEvent::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
+#define CHK_(x) if (PROTOBUF_PREDICT_FALSE(!(x))) goto failure
+  while (!ctx->Done(&ptr)) {
+    uint32_t tag;
+    ptr = ::_pbi::ReadTag(ptr, &tag);
+    switch (tag >> 3) {
+      // string studio_id = 1 [json_name = "studioId"];
+      case 1:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 10)) {
+          auto str = _internal_mutable_studio_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.scoreboard.v1.ScoresUpdatedEvent.studio_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // string game_id = 2 [json_name = "gameId"];
+      case 2:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 18)) {
+          auto str = _internal_mutable_game_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.scoreboard.v1.ScoresUpdatedEvent.game_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // string leaderboard = 3 [json_name = "leaderboard"];
+      case 3:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 26)) {
+          auto str = _internal_mutable_leaderboard();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.scoreboard.v1.ScoresUpdatedEvent.leaderboard"));
+        } else
+          goto handle_unusual;
+        continue;
+      // int32 season = 4 [json_name = "season"];
+      case 4:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 32)) {
+          _impl_.season_ = ::PROTOBUF_NAMESPACE_ID::internal::ReadVarint32(&ptr);
+          CHK_(ptr);
+        } else
+          goto handle_unusual;
+        continue;
+      // repeated .playmesh.scoreboard.v1.ScoreChange changes = 5 [json_name = "changes"];
+      case 5:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 42)) {
+          ptr -= 1;
+          do {
+            ptr += 1;
+            ptr = ctx->ParseMessage(_internal_add_changes(), ptr);
+            CHK_(ptr);
+            if (!ctx->DataAvailable(ptr)) break;
+          } while (::PROTOBUF_NAMESPACE_ID::internal::ExpectTag<42>(ptr));
+        } else
+          goto handle_unusual;
+        continue;
+      default:
+        goto handle_unusual;
+    }  // switch
+  handle_unusual:
+    if ((tag == 0) || ((tag & 7) == 4)) {
+      CHK_(ptr);
+      ctx->SetLastTag(tag);
+      goto message_done;
+    }
+    ptr = UnknownFieldParse(
+        tag,
+        _internal_metadata_.mutable_unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(),
+        ptr, ctx);
+    CHK_(ptr != nullptr);
+  }  // while
+message_done:
+  return ptr;
+failure:
+  ptr = nullptr;
+  goto message_done;
+#undef CHK_
+}
+
+uint8_t* ScoresUpdatedEvent::_InternalSerialize(
+    uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const {
+  // @@protoc_insertion_point(serialize_to_array_start:playmesh.scoreboard.v1.ScoresUpdatedEvent)
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  // string studio_id = 1 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_studio_id().data(), static_cast<int>(this->_internal_studio_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.scoreboard.v1.ScoresUpdatedEvent.studio_id");
+    target = stream->WriteStringMaybeAliased(
+        1, this->_internal_studio_id(), target);
+  }
+
+  // string game_id = 2 [json_name = "gameId"];
+  if (!this->_internal_game_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_game_id().data(), static_cast<int>(this->_internal_game_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.scoreboard.v1.ScoresUpdatedEvent.game_id");
+    target = stream->WriteStringMaybeAliased(
+        2, this->_internal_game_id(), target);
+  }
+
+  // string leaderboard = 3 [json_name = "leaderboard"];
+  if (!this->_internal_leaderboard().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_leaderboard().data(), static_cast<int>(this->_internal_leaderboard().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.scoreboard.v1.ScoresUpdatedEvent.leaderboard");
+    target = stream->WriteStringMaybeAliased(
+        3, this->_internal_leaderboard(), target);
+  }
+
+  // int32 season = 4 [json_name = "season"];
+  if (this->_internal_season() != 0) {
+    target = stream->EnsureSpace(target);
+    target = ::_pbi::WireFormatLite::WriteInt32ToArray(4, this->_internal_season(), target);
+  }
+
+  // repeated .playmesh.scoreboard.v1.ScoreChange changes = 5 [json_name = "changes"];
+  for (unsigned i = 0,
+      n = static_cast<unsigned>(this->_internal_changes_size()); i < n; i++) {
+    const auto& repfield = this->_internal_changes(i);
+    target = ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::
+        InternalWriteMessage(5, repfield, repfield.GetCachedSize(), target, stream);
+  }
+
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
+        _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
+  }
+  // @@protoc_insertion_point(serialize_to_array_end:playmesh.scoreboard.v1.ScoresUpdatedEvent)
+  return target;
+}
+
+size_t ScoresUpdatedEvent::ByteSizeLong() const {
+// @@protoc_insertion_point(message_byte_size_start:playmesh.scoreboard.v1.ScoresUpdatedEvent)
+  size_t total_size = 0;
+
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  // repeated .playmesh.scoreboard.v1.ScoreChange changes = 5 [json_name = "changes"];
+  total_size += 1UL * this->_internal_changes_size();
+  for (const auto& msg : this->_impl_.changes_) {
+    total_size +=
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(msg);
+  }
+
+  // string studio_id = 1 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_studio_id());
+  }
+
+  // string game_id = 2 [json_name = "gameId"];
+  if (!this->_internal_game_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_game_id());
+  }
+
+  // string leaderboard = 3 [json_name = "leaderboard"];
+  if (!this->_internal_leaderboard().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_leaderboard());
+  }
+
+  // int32 season = 4 [json_name = "season"];
+  if (this->_internal_season() != 0) {
+    total_size += ::_pbi::WireFormatLite::Int32SizePlusOne(this->_internal_season());
+  }
+
+  return MaybeComputeUnknownFieldsSize(total_size, &_impl_._cached_size_);
+}
+
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData ScoresUpdatedEvent::_class_data_ = {
+    ::PROTOBUF_NAMESPACE_ID::Message::CopyWithSourceCheck,
+    ScoresUpdatedEvent::MergeImpl
+};
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*ScoresUpdatedEvent::GetClassData() const { return &_class_data_; }
+
+
+void ScoresUpdatedEvent::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg) {
+  auto* const _this = static_cast<ScoresUpdatedEvent*>(&to_msg);
+  auto& from = static_cast<const ScoresUpdatedEvent&>(from_msg);
+  // @@protoc_insertion_point(class_specific_merge_from_start:playmesh.scoreboard.v1.ScoresUpdatedEvent)
+  GOOGLE_DCHECK_NE(&from, _this);
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  _this->_impl_.changes_.MergeFrom(from._impl_.changes_);
+  if (!from._internal_studio_id().empty()) {
+    _this->_internal_set_studio_id(from._internal_studio_id());
+  }
+  if (!from._internal_game_id().empty()) {
+    _this->_internal_set_game_id(from._internal_game_id());
+  }
+  if (!from._internal_leaderboard().empty()) {
+    _this->_internal_set_leaderboard(from._internal_leaderboard());
+  }
+  if (from._internal_season() != 0) {
+    _this->_internal_set_season(from._internal_season());
+  }
+  _this->_internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+}
+
+void ScoresUpdatedEvent::CopyFrom(const ScoresUpdatedEvent& from) {
+// @@protoc_insertion_point(class_specific_copy_from_start:playmesh.scoreboard.v1.ScoresUpdatedEvent)
+  if (&from == this) return;
+  Clear();
+  MergeFrom(from);
+}
+
+bool ScoresUpdatedEvent::IsInitialized() const {
+  return true;
+}
+
+void ScoresUpdatedEvent::InternalSwap(ScoresUpdatedEvent* other) {
+  using std::swap;
+  auto* lhs_arena = GetArenaForAllocation();
+  auto* rhs_arena = other->GetArenaForAllocation();
+  _internal_metadata_.InternalSwap(&other->_internal_metadata_);
+  _impl_.changes_.InternalSwap(&other->_impl_.changes_);
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.studio_id_, lhs_arena,
+      &other->_impl_.studio_id_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.game_id_, lhs_arena,
+      &other->_impl_.game_id_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.leaderboard_, lhs_arena,
+      &other->_impl_.leaderboard_, rhs_arena
+  );
+  swap(_impl_.season_, other->_impl_.season_);
+}
+
+::PROTOBUF_NAMESPACE_ID::Metadata ScoresUpdatedEvent::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto_getter, &descriptor_table_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto_once,
+      file_level_metadata_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto[5]);
+}
+
 // @@protoc_insertion_point(namespace_scope)
 }  // namespace v1
 }  // namespace scoreboard
@@ -1922,6 +2663,14 @@ Arena::CreateMaybeMessage< ::playmesh::scoreboard::v1::LeaderboardEntry >(Arena*
 template<> PROTOBUF_NOINLINE ::playmesh::scoreboard::v1::ScoreLogEntry*
 Arena::CreateMaybeMessage< ::playmesh::scoreboard::v1::ScoreLogEntry >(Arena* arena) {
   return Arena::CreateMessageInternal< ::playmesh::scoreboard::v1::ScoreLogEntry >(arena);
+}
+template<> PROTOBUF_NOINLINE ::playmesh::scoreboard::v1::ScoreChange*
+Arena::CreateMaybeMessage< ::playmesh::scoreboard::v1::ScoreChange >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::playmesh::scoreboard::v1::ScoreChange >(arena);
+}
+template<> PROTOBUF_NOINLINE ::playmesh::scoreboard::v1::ScoresUpdatedEvent*
+Arena::CreateMaybeMessage< ::playmesh::scoreboard::v1::ScoresUpdatedEvent >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::playmesh::scoreboard::v1::ScoresUpdatedEvent >(arena);
 }
 PROTOBUF_NAMESPACE_CLOSE
 

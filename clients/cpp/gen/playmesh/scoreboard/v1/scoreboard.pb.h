@@ -55,9 +55,15 @@ extern LeaderboardDefaultTypeInternal _Leaderboard_default_instance_;
 class LeaderboardEntry;
 struct LeaderboardEntryDefaultTypeInternal;
 extern LeaderboardEntryDefaultTypeInternal _LeaderboardEntry_default_instance_;
+class ScoreChange;
+struct ScoreChangeDefaultTypeInternal;
+extern ScoreChangeDefaultTypeInternal _ScoreChange_default_instance_;
 class ScoreLogEntry;
 struct ScoreLogEntryDefaultTypeInternal;
 extern ScoreLogEntryDefaultTypeInternal _ScoreLogEntry_default_instance_;
+class ScoresUpdatedEvent;
+struct ScoresUpdatedEventDefaultTypeInternal;
+extern ScoresUpdatedEventDefaultTypeInternal _ScoresUpdatedEvent_default_instance_;
 class Season;
 struct SeasonDefaultTypeInternal;
 extern SeasonDefaultTypeInternal _Season_default_instance_;
@@ -67,7 +73,9 @@ extern SeasonDefaultTypeInternal _Season_default_instance_;
 PROTOBUF_NAMESPACE_OPEN
 template<> ::playmesh::scoreboard::v1::Leaderboard* Arena::CreateMaybeMessage<::playmesh::scoreboard::v1::Leaderboard>(Arena*);
 template<> ::playmesh::scoreboard::v1::LeaderboardEntry* Arena::CreateMaybeMessage<::playmesh::scoreboard::v1::LeaderboardEntry>(Arena*);
+template<> ::playmesh::scoreboard::v1::ScoreChange* Arena::CreateMaybeMessage<::playmesh::scoreboard::v1::ScoreChange>(Arena*);
 template<> ::playmesh::scoreboard::v1::ScoreLogEntry* Arena::CreateMaybeMessage<::playmesh::scoreboard::v1::ScoreLogEntry>(Arena*);
+template<> ::playmesh::scoreboard::v1::ScoresUpdatedEvent* Arena::CreateMaybeMessage<::playmesh::scoreboard::v1::ScoresUpdatedEvent>(Arena*);
 template<> ::playmesh::scoreboard::v1::Season* Arena::CreateMaybeMessage<::playmesh::scoreboard::v1::Season>(Arena*);
 PROTOBUF_NAMESPACE_CLOSE
 namespace playmesh {
@@ -1044,6 +1052,417 @@ class ScoreLogEntry final :
     int source_;
     int64_t points_;
     bool accepted_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto;
+};
+// -------------------------------------------------------------------
+
+class ScoreChange final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:playmesh.scoreboard.v1.ScoreChange) */ {
+ public:
+  inline ScoreChange() : ScoreChange(nullptr) {}
+  ~ScoreChange() override;
+  explicit PROTOBUF_CONSTEXPR ScoreChange(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  ScoreChange(const ScoreChange& from);
+  ScoreChange(ScoreChange&& from) noexcept
+    : ScoreChange() {
+    *this = ::std::move(from);
+  }
+
+  inline ScoreChange& operator=(const ScoreChange& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline ScoreChange& operator=(ScoreChange&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const ScoreChange& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const ScoreChange* internal_default_instance() {
+    return reinterpret_cast<const ScoreChange*>(
+               &_ScoreChange_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    4;
+
+  friend void swap(ScoreChange& a, ScoreChange& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(ScoreChange* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(ScoreChange* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  ScoreChange* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<ScoreChange>(arena);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::Message::CopyFrom;
+  void CopyFrom(const ScoreChange& from);
+  using ::PROTOBUF_NAMESPACE_ID::Message::MergeFrom;
+  void MergeFrom( const ScoreChange& from) {
+    ScoreChange::MergeImpl(*this, from);
+  }
+  private:
+  static void MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg);
+  public:
+  PROTOBUF_ATTRIBUTE_REINITIALIZES void Clear() final;
+  bool IsInitialized() const final;
+
+  size_t ByteSizeLong() const final;
+  const char* _InternalParse(const char* ptr, ::PROTOBUF_NAMESPACE_ID::internal::ParseContext* ctx) final;
+  uint8_t* _InternalSerialize(
+      uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const final;
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(ScoreChange* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "playmesh.scoreboard.v1.ScoreChange";
+  }
+  protected:
+  explicit ScoreChange(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  static const ClassData _class_data_;
+  const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetClassData() const final;
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kPlayerIdFieldNumber = 1,
+    kReachTimeFieldNumber = 4,
+    kScoreFieldNumber = 2,
+    kVersionFieldNumber = 3,
+  };
+  // string player_id = 1 [json_name = "playerId"];
+  void clear_player_id();
+  const std::string& player_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_player_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_player_id();
+  PROTOBUF_NODISCARD std::string* release_player_id();
+  void set_allocated_player_id(std::string* player_id);
+  private:
+  const std::string& _internal_player_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_player_id(const std::string& value);
+  std::string* _internal_mutable_player_id();
+  public:
+
+  // .google.protobuf.Timestamp reach_time = 4 [json_name = "reachTime"];
+  bool has_reach_time() const;
+  private:
+  bool _internal_has_reach_time() const;
+  public:
+  void clear_reach_time();
+  const ::PROTOBUF_NAMESPACE_ID::Timestamp& reach_time() const;
+  PROTOBUF_NODISCARD ::PROTOBUF_NAMESPACE_ID::Timestamp* release_reach_time();
+  ::PROTOBUF_NAMESPACE_ID::Timestamp* mutable_reach_time();
+  void set_allocated_reach_time(::PROTOBUF_NAMESPACE_ID::Timestamp* reach_time);
+  private:
+  const ::PROTOBUF_NAMESPACE_ID::Timestamp& _internal_reach_time() const;
+  ::PROTOBUF_NAMESPACE_ID::Timestamp* _internal_mutable_reach_time();
+  public:
+  void unsafe_arena_set_allocated_reach_time(
+      ::PROTOBUF_NAMESPACE_ID::Timestamp* reach_time);
+  ::PROTOBUF_NAMESPACE_ID::Timestamp* unsafe_arena_release_reach_time();
+
+  // int64 score = 2 [json_name = "score"];
+  void clear_score();
+  int64_t score() const;
+  void set_score(int64_t value);
+  private:
+  int64_t _internal_score() const;
+  void _internal_set_score(int64_t value);
+  public:
+
+  // int64 version = 3 [json_name = "version"];
+  void clear_version();
+  int64_t version() const;
+  void set_version(int64_t value);
+  private:
+  int64_t _internal_version() const;
+  void _internal_set_version(int64_t value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:playmesh.scoreboard.v1.ScoreChange)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr player_id_;
+    ::PROTOBUF_NAMESPACE_ID::Timestamp* reach_time_;
+    int64_t score_;
+    int64_t version_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_playmesh_2fscoreboard_2fv1_2fscoreboard_2eproto;
+};
+// -------------------------------------------------------------------
+
+class ScoresUpdatedEvent final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:playmesh.scoreboard.v1.ScoresUpdatedEvent) */ {
+ public:
+  inline ScoresUpdatedEvent() : ScoresUpdatedEvent(nullptr) {}
+  ~ScoresUpdatedEvent() override;
+  explicit PROTOBUF_CONSTEXPR ScoresUpdatedEvent(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  ScoresUpdatedEvent(const ScoresUpdatedEvent& from);
+  ScoresUpdatedEvent(ScoresUpdatedEvent&& from) noexcept
+    : ScoresUpdatedEvent() {
+    *this = ::std::move(from);
+  }
+
+  inline ScoresUpdatedEvent& operator=(const ScoresUpdatedEvent& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline ScoresUpdatedEvent& operator=(ScoresUpdatedEvent&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const ScoresUpdatedEvent& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const ScoresUpdatedEvent* internal_default_instance() {
+    return reinterpret_cast<const ScoresUpdatedEvent*>(
+               &_ScoresUpdatedEvent_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    5;
+
+  friend void swap(ScoresUpdatedEvent& a, ScoresUpdatedEvent& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(ScoresUpdatedEvent* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(ScoresUpdatedEvent* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  ScoresUpdatedEvent* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<ScoresUpdatedEvent>(arena);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::Message::CopyFrom;
+  void CopyFrom(const ScoresUpdatedEvent& from);
+  using ::PROTOBUF_NAMESPACE_ID::Message::MergeFrom;
+  void MergeFrom( const ScoresUpdatedEvent& from) {
+    ScoresUpdatedEvent::MergeImpl(*this, from);
+  }
+  private:
+  static void MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg);
+  public:
+  PROTOBUF_ATTRIBUTE_REINITIALIZES void Clear() final;
+  bool IsInitialized() const final;
+
+  size_t ByteSizeLong() const final;
+  const char* _InternalParse(const char* ptr, ::PROTOBUF_NAMESPACE_ID::internal::ParseContext* ctx) final;
+  uint8_t* _InternalSerialize(
+      uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const final;
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(ScoresUpdatedEvent* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "playmesh.scoreboard.v1.ScoresUpdatedEvent";
+  }
+  protected:
+  explicit ScoresUpdatedEvent(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  static const ClassData _class_data_;
+  const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetClassData() const final;
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kChangesFieldNumber = 5,
+    kStudioIdFieldNumber = 1,
+    kGameIdFieldNumber = 2,
+    kLeaderboardFieldNumber = 3,
+    kSeasonFieldNumber = 4,
+  };
+  // repeated .playmesh.scoreboard.v1.ScoreChange changes = 5 [json_name = "changes"];
+  int changes_size() const;
+  private:
+  int _internal_changes_size() const;
+  public:
+  void clear_changes();
+  ::playmesh::scoreboard::v1::ScoreChange* mutable_changes(int index);
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::scoreboard::v1::ScoreChange >*
+      mutable_changes();
+  private:
+  const ::playmesh::scoreboard::v1::ScoreChange& _internal_changes(int index) const;
+  ::playmesh::scoreboard::v1::ScoreChange* _internal_add_changes();
+  public:
+  const ::playmesh::scoreboard::v1::ScoreChange& changes(int index) const;
+  ::playmesh::scoreboard::v1::ScoreChange* add_changes();
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::scoreboard::v1::ScoreChange >&
+      changes() const;
+
+  // string studio_id = 1 [json_name = "studioId"];
+  void clear_studio_id();
+  const std::string& studio_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_studio_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_studio_id();
+  PROTOBUF_NODISCARD std::string* release_studio_id();
+  void set_allocated_studio_id(std::string* studio_id);
+  private:
+  const std::string& _internal_studio_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_studio_id(const std::string& value);
+  std::string* _internal_mutable_studio_id();
+  public:
+
+  // string game_id = 2 [json_name = "gameId"];
+  void clear_game_id();
+  const std::string& game_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_game_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_game_id();
+  PROTOBUF_NODISCARD std::string* release_game_id();
+  void set_allocated_game_id(std::string* game_id);
+  private:
+  const std::string& _internal_game_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_game_id(const std::string& value);
+  std::string* _internal_mutable_game_id();
+  public:
+
+  // string leaderboard = 3 [json_name = "leaderboard"];
+  void clear_leaderboard();
+  const std::string& leaderboard() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_leaderboard(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_leaderboard();
+  PROTOBUF_NODISCARD std::string* release_leaderboard();
+  void set_allocated_leaderboard(std::string* leaderboard);
+  private:
+  const std::string& _internal_leaderboard() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_leaderboard(const std::string& value);
+  std::string* _internal_mutable_leaderboard();
+  public:
+
+  // int32 season = 4 [json_name = "season"];
+  void clear_season();
+  int32_t season() const;
+  void set_season(int32_t value);
+  private:
+  int32_t _internal_season() const;
+  void _internal_set_season(int32_t value);
+  public:
+
+  // @@protoc_insertion_point(class_scope:playmesh.scoreboard.v1.ScoresUpdatedEvent)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::scoreboard::v1::ScoreChange > changes_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr studio_id_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr game_id_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr leaderboard_;
+    int32_t season_;
     mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
   };
   union { Impl_ _impl_; };
@@ -2232,9 +2651,406 @@ inline void ScoreLogEntry::set_allocated_create_time(::PROTOBUF_NAMESPACE_ID::Ti
   // @@protoc_insertion_point(field_set_allocated:playmesh.scoreboard.v1.ScoreLogEntry.create_time)
 }
 
+// -------------------------------------------------------------------
+
+// ScoreChange
+
+// string player_id = 1 [json_name = "playerId"];
+inline void ScoreChange::clear_player_id() {
+  _impl_.player_id_.ClearToEmpty();
+}
+inline const std::string& ScoreChange::player_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.scoreboard.v1.ScoreChange.player_id)
+  return _internal_player_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void ScoreChange::set_player_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.player_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.scoreboard.v1.ScoreChange.player_id)
+}
+inline std::string* ScoreChange::mutable_player_id() {
+  std::string* _s = _internal_mutable_player_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.scoreboard.v1.ScoreChange.player_id)
+  return _s;
+}
+inline const std::string& ScoreChange::_internal_player_id() const {
+  return _impl_.player_id_.Get();
+}
+inline void ScoreChange::_internal_set_player_id(const std::string& value) {
+  
+  _impl_.player_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* ScoreChange::_internal_mutable_player_id() {
+  
+  return _impl_.player_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* ScoreChange::release_player_id() {
+  // @@protoc_insertion_point(field_release:playmesh.scoreboard.v1.ScoreChange.player_id)
+  return _impl_.player_id_.Release();
+}
+inline void ScoreChange::set_allocated_player_id(std::string* player_id) {
+  if (player_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.player_id_.SetAllocated(player_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.player_id_.IsDefault()) {
+    _impl_.player_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.scoreboard.v1.ScoreChange.player_id)
+}
+
+// int64 score = 2 [json_name = "score"];
+inline void ScoreChange::clear_score() {
+  _impl_.score_ = int64_t{0};
+}
+inline int64_t ScoreChange::_internal_score() const {
+  return _impl_.score_;
+}
+inline int64_t ScoreChange::score() const {
+  // @@protoc_insertion_point(field_get:playmesh.scoreboard.v1.ScoreChange.score)
+  return _internal_score();
+}
+inline void ScoreChange::_internal_set_score(int64_t value) {
+  
+  _impl_.score_ = value;
+}
+inline void ScoreChange::set_score(int64_t value) {
+  _internal_set_score(value);
+  // @@protoc_insertion_point(field_set:playmesh.scoreboard.v1.ScoreChange.score)
+}
+
+// int64 version = 3 [json_name = "version"];
+inline void ScoreChange::clear_version() {
+  _impl_.version_ = int64_t{0};
+}
+inline int64_t ScoreChange::_internal_version() const {
+  return _impl_.version_;
+}
+inline int64_t ScoreChange::version() const {
+  // @@protoc_insertion_point(field_get:playmesh.scoreboard.v1.ScoreChange.version)
+  return _internal_version();
+}
+inline void ScoreChange::_internal_set_version(int64_t value) {
+  
+  _impl_.version_ = value;
+}
+inline void ScoreChange::set_version(int64_t value) {
+  _internal_set_version(value);
+  // @@protoc_insertion_point(field_set:playmesh.scoreboard.v1.ScoreChange.version)
+}
+
+// .google.protobuf.Timestamp reach_time = 4 [json_name = "reachTime"];
+inline bool ScoreChange::_internal_has_reach_time() const {
+  return this != internal_default_instance() && _impl_.reach_time_ != nullptr;
+}
+inline bool ScoreChange::has_reach_time() const {
+  return _internal_has_reach_time();
+}
+inline const ::PROTOBUF_NAMESPACE_ID::Timestamp& ScoreChange::_internal_reach_time() const {
+  const ::PROTOBUF_NAMESPACE_ID::Timestamp* p = _impl_.reach_time_;
+  return p != nullptr ? *p : reinterpret_cast<const ::PROTOBUF_NAMESPACE_ID::Timestamp&>(
+      ::PROTOBUF_NAMESPACE_ID::_Timestamp_default_instance_);
+}
+inline const ::PROTOBUF_NAMESPACE_ID::Timestamp& ScoreChange::reach_time() const {
+  // @@protoc_insertion_point(field_get:playmesh.scoreboard.v1.ScoreChange.reach_time)
+  return _internal_reach_time();
+}
+inline void ScoreChange::unsafe_arena_set_allocated_reach_time(
+    ::PROTOBUF_NAMESPACE_ID::Timestamp* reach_time) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.reach_time_);
+  }
+  _impl_.reach_time_ = reach_time;
+  if (reach_time) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:playmesh.scoreboard.v1.ScoreChange.reach_time)
+}
+inline ::PROTOBUF_NAMESPACE_ID::Timestamp* ScoreChange::release_reach_time() {
+  
+  ::PROTOBUF_NAMESPACE_ID::Timestamp* temp = _impl_.reach_time_;
+  _impl_.reach_time_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::PROTOBUF_NAMESPACE_ID::Timestamp* ScoreChange::unsafe_arena_release_reach_time() {
+  // @@protoc_insertion_point(field_release:playmesh.scoreboard.v1.ScoreChange.reach_time)
+  
+  ::PROTOBUF_NAMESPACE_ID::Timestamp* temp = _impl_.reach_time_;
+  _impl_.reach_time_ = nullptr;
+  return temp;
+}
+inline ::PROTOBUF_NAMESPACE_ID::Timestamp* ScoreChange::_internal_mutable_reach_time() {
+  
+  if (_impl_.reach_time_ == nullptr) {
+    auto* p = CreateMaybeMessage<::PROTOBUF_NAMESPACE_ID::Timestamp>(GetArenaForAllocation());
+    _impl_.reach_time_ = p;
+  }
+  return _impl_.reach_time_;
+}
+inline ::PROTOBUF_NAMESPACE_ID::Timestamp* ScoreChange::mutable_reach_time() {
+  ::PROTOBUF_NAMESPACE_ID::Timestamp* _msg = _internal_mutable_reach_time();
+  // @@protoc_insertion_point(field_mutable:playmesh.scoreboard.v1.ScoreChange.reach_time)
+  return _msg;
+}
+inline void ScoreChange::set_allocated_reach_time(::PROTOBUF_NAMESPACE_ID::Timestamp* reach_time) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete reinterpret_cast< ::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.reach_time_);
+  }
+  if (reach_time) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(
+                reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(reach_time));
+    if (message_arena != submessage_arena) {
+      reach_time = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, reach_time, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.reach_time_ = reach_time;
+  // @@protoc_insertion_point(field_set_allocated:playmesh.scoreboard.v1.ScoreChange.reach_time)
+}
+
+// -------------------------------------------------------------------
+
+// ScoresUpdatedEvent
+
+// string studio_id = 1 [json_name = "studioId"];
+inline void ScoresUpdatedEvent::clear_studio_id() {
+  _impl_.studio_id_.ClearToEmpty();
+}
+inline const std::string& ScoresUpdatedEvent::studio_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.scoreboard.v1.ScoresUpdatedEvent.studio_id)
+  return _internal_studio_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void ScoresUpdatedEvent::set_studio_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.studio_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.scoreboard.v1.ScoresUpdatedEvent.studio_id)
+}
+inline std::string* ScoresUpdatedEvent::mutable_studio_id() {
+  std::string* _s = _internal_mutable_studio_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.scoreboard.v1.ScoresUpdatedEvent.studio_id)
+  return _s;
+}
+inline const std::string& ScoresUpdatedEvent::_internal_studio_id() const {
+  return _impl_.studio_id_.Get();
+}
+inline void ScoresUpdatedEvent::_internal_set_studio_id(const std::string& value) {
+  
+  _impl_.studio_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* ScoresUpdatedEvent::_internal_mutable_studio_id() {
+  
+  return _impl_.studio_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* ScoresUpdatedEvent::release_studio_id() {
+  // @@protoc_insertion_point(field_release:playmesh.scoreboard.v1.ScoresUpdatedEvent.studio_id)
+  return _impl_.studio_id_.Release();
+}
+inline void ScoresUpdatedEvent::set_allocated_studio_id(std::string* studio_id) {
+  if (studio_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.studio_id_.SetAllocated(studio_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.studio_id_.IsDefault()) {
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.scoreboard.v1.ScoresUpdatedEvent.studio_id)
+}
+
+// string game_id = 2 [json_name = "gameId"];
+inline void ScoresUpdatedEvent::clear_game_id() {
+  _impl_.game_id_.ClearToEmpty();
+}
+inline const std::string& ScoresUpdatedEvent::game_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.scoreboard.v1.ScoresUpdatedEvent.game_id)
+  return _internal_game_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void ScoresUpdatedEvent::set_game_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.game_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.scoreboard.v1.ScoresUpdatedEvent.game_id)
+}
+inline std::string* ScoresUpdatedEvent::mutable_game_id() {
+  std::string* _s = _internal_mutable_game_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.scoreboard.v1.ScoresUpdatedEvent.game_id)
+  return _s;
+}
+inline const std::string& ScoresUpdatedEvent::_internal_game_id() const {
+  return _impl_.game_id_.Get();
+}
+inline void ScoresUpdatedEvent::_internal_set_game_id(const std::string& value) {
+  
+  _impl_.game_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* ScoresUpdatedEvent::_internal_mutable_game_id() {
+  
+  return _impl_.game_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* ScoresUpdatedEvent::release_game_id() {
+  // @@protoc_insertion_point(field_release:playmesh.scoreboard.v1.ScoresUpdatedEvent.game_id)
+  return _impl_.game_id_.Release();
+}
+inline void ScoresUpdatedEvent::set_allocated_game_id(std::string* game_id) {
+  if (game_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.game_id_.SetAllocated(game_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.game_id_.IsDefault()) {
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.scoreboard.v1.ScoresUpdatedEvent.game_id)
+}
+
+// string leaderboard = 3 [json_name = "leaderboard"];
+inline void ScoresUpdatedEvent::clear_leaderboard() {
+  _impl_.leaderboard_.ClearToEmpty();
+}
+inline const std::string& ScoresUpdatedEvent::leaderboard() const {
+  // @@protoc_insertion_point(field_get:playmesh.scoreboard.v1.ScoresUpdatedEvent.leaderboard)
+  return _internal_leaderboard();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void ScoresUpdatedEvent::set_leaderboard(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.leaderboard_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.scoreboard.v1.ScoresUpdatedEvent.leaderboard)
+}
+inline std::string* ScoresUpdatedEvent::mutable_leaderboard() {
+  std::string* _s = _internal_mutable_leaderboard();
+  // @@protoc_insertion_point(field_mutable:playmesh.scoreboard.v1.ScoresUpdatedEvent.leaderboard)
+  return _s;
+}
+inline const std::string& ScoresUpdatedEvent::_internal_leaderboard() const {
+  return _impl_.leaderboard_.Get();
+}
+inline void ScoresUpdatedEvent::_internal_set_leaderboard(const std::string& value) {
+  
+  _impl_.leaderboard_.Set(value, GetArenaForAllocation());
+}
+inline std::string* ScoresUpdatedEvent::_internal_mutable_leaderboard() {
+  
+  return _impl_.leaderboard_.Mutable(GetArenaForAllocation());
+}
+inline std::string* ScoresUpdatedEvent::release_leaderboard() {
+  // @@protoc_insertion_point(field_release:playmesh.scoreboard.v1.ScoresUpdatedEvent.leaderboard)
+  return _impl_.leaderboard_.Release();
+}
+inline void ScoresUpdatedEvent::set_allocated_leaderboard(std::string* leaderboard) {
+  if (leaderboard != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.leaderboard_.SetAllocated(leaderboard, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.leaderboard_.IsDefault()) {
+    _impl_.leaderboard_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.scoreboard.v1.ScoresUpdatedEvent.leaderboard)
+}
+
+// int32 season = 4 [json_name = "season"];
+inline void ScoresUpdatedEvent::clear_season() {
+  _impl_.season_ = 0;
+}
+inline int32_t ScoresUpdatedEvent::_internal_season() const {
+  return _impl_.season_;
+}
+inline int32_t ScoresUpdatedEvent::season() const {
+  // @@protoc_insertion_point(field_get:playmesh.scoreboard.v1.ScoresUpdatedEvent.season)
+  return _internal_season();
+}
+inline void ScoresUpdatedEvent::_internal_set_season(int32_t value) {
+  
+  _impl_.season_ = value;
+}
+inline void ScoresUpdatedEvent::set_season(int32_t value) {
+  _internal_set_season(value);
+  // @@protoc_insertion_point(field_set:playmesh.scoreboard.v1.ScoresUpdatedEvent.season)
+}
+
+// repeated .playmesh.scoreboard.v1.ScoreChange changes = 5 [json_name = "changes"];
+inline int ScoresUpdatedEvent::_internal_changes_size() const {
+  return _impl_.changes_.size();
+}
+inline int ScoresUpdatedEvent::changes_size() const {
+  return _internal_changes_size();
+}
+inline void ScoresUpdatedEvent::clear_changes() {
+  _impl_.changes_.Clear();
+}
+inline ::playmesh::scoreboard::v1::ScoreChange* ScoresUpdatedEvent::mutable_changes(int index) {
+  // @@protoc_insertion_point(field_mutable:playmesh.scoreboard.v1.ScoresUpdatedEvent.changes)
+  return _impl_.changes_.Mutable(index);
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::scoreboard::v1::ScoreChange >*
+ScoresUpdatedEvent::mutable_changes() {
+  // @@protoc_insertion_point(field_mutable_list:playmesh.scoreboard.v1.ScoresUpdatedEvent.changes)
+  return &_impl_.changes_;
+}
+inline const ::playmesh::scoreboard::v1::ScoreChange& ScoresUpdatedEvent::_internal_changes(int index) const {
+  return _impl_.changes_.Get(index);
+}
+inline const ::playmesh::scoreboard::v1::ScoreChange& ScoresUpdatedEvent::changes(int index) const {
+  // @@protoc_insertion_point(field_get:playmesh.scoreboard.v1.ScoresUpdatedEvent.changes)
+  return _internal_changes(index);
+}
+inline ::playmesh::scoreboard::v1::ScoreChange* ScoresUpdatedEvent::_internal_add_changes() {
+  return _impl_.changes_.Add();
+}
+inline ::playmesh::scoreboard::v1::ScoreChange* ScoresUpdatedEvent::add_changes() {
+  ::playmesh::scoreboard::v1::ScoreChange* _add = _internal_add_changes();
+  // @@protoc_insertion_point(field_add:playmesh.scoreboard.v1.ScoresUpdatedEvent.changes)
+  return _add;
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::scoreboard::v1::ScoreChange >&
+ScoresUpdatedEvent::changes() const {
+  // @@protoc_insertion_point(field_list:playmesh.scoreboard.v1.ScoresUpdatedEvent.changes)
+  return _impl_.changes_;
+}
+
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 // -------------------------------------------------------------------

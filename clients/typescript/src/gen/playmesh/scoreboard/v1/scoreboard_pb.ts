@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file playmesh/scoreboard/v1/scoreboard.proto.
  */
 export const file_playmesh_scoreboard_v1_scoreboard: GenFile = /*@__PURE__*/
-  fileDesc("CidwbGF5bWVzaC9zY29yZWJvYXJkL3YxL3Njb3JlYm9hcmQucHJvdG8SFnBsYXltZXNoLnNjb3JlYm9hcmQudjEiwAEKBlNlYXNvbhIOCgZudW1iZXIYASABKAUSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKBXN0YXRlGAQgASgOMiMucGxheW1lc2guc2NvcmVib2FyZC52MS5TZWFzb25TdGF0ZRIUCgxwbGF5ZXJfY291bnQYBSABKAMiaQoLTGVhZGVyYm9hcmQSDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSNgoOY3VycmVudF9zZWFzb24YAyABKAsyHi5wbGF5bWVzaC5zY29yZWJvYXJkLnYxLlNlYXNvbiKJAQoQTGVhZGVyYm9hcmRFbnRyeRIMCgRyYW5rGAEgASgDEhEKCXBsYXllcl9pZBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSDQoFc2NvcmUYBCABKAMSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqACCg1TY29yZUxvZ0VudHJ5EgoKAmlkGAEgASgJEhMKC2xlYWRlcmJvYXJkGAIgASgJEg4KBnNlYXNvbhgDIAEoBRIRCglwbGF5ZXJfaWQYBCABKAkSMwoGc291cmNlGAUgASgOMiMucGxheW1lc2guc2NvcmVib2FyZC52MS5TY29yZVNvdXJjZRIOCgZhY3Rpb24YBiABKAkSDgoGcG9pbnRzGAcgASgDEhAKCGFjY2VwdGVkGAggASgIEhMKC2ZsYWdfcmVhc29uGAkgASgJEgoKAmlwGAogASgJEhIKCnJlcXVlc3RfaWQYCyABKAkSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKl8KC1NlYXNvblN0YXRlEhwKGFNFQVNPTl9TVEFURV9VTlNQRUNJRklFRBAAEhcKE1NFQVNPTl9TVEFURV9BQ1RJVkUQARIZChVTRUFTT05fU1RBVEVfQVJDSElWRUQQAipdCgtTY29yZVNvdXJjZRIcChhTQ09SRV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIXChNTQ09SRV9TT1VSQ0VfQUNUSU9OEAESFwoTU0NPUkVfU09VUkNFX1NFUlZFUhACYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CidwbGF5bWVzaC9zY29yZWJvYXJkL3YxL3Njb3JlYm9hcmQucHJvdG8SFnBsYXltZXNoLnNjb3JlYm9hcmQudjEiwAEKBlNlYXNvbhIOCgZudW1iZXIYASABKAUSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKBXN0YXRlGAQgASgOMiMucGxheW1lc2guc2NvcmVib2FyZC52MS5TZWFzb25TdGF0ZRIUCgxwbGF5ZXJfY291bnQYBSABKAMiaQoLTGVhZGVyYm9hcmQSDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSNgoOY3VycmVudF9zZWFzb24YAyABKAsyHi5wbGF5bWVzaC5zY29yZWJvYXJkLnYxLlNlYXNvbiKJAQoQTGVhZGVyYm9hcmRFbnRyeRIMCgRyYW5rGAEgASgDEhEKCXBsYXllcl9pZBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkSDQoFc2NvcmUYBCABKAMSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqACCg1TY29yZUxvZ0VudHJ5EgoKAmlkGAEgASgJEhMKC2xlYWRlcmJvYXJkGAIgASgJEg4KBnNlYXNvbhgDIAEoBRIRCglwbGF5ZXJfaWQYBCABKAkSMwoGc291cmNlGAUgASgOMiMucGxheW1lc2guc2NvcmVib2FyZC52MS5TY29yZVNvdXJjZRIOCgZhY3Rpb24YBiABKAkSDgoGcG9pbnRzGAcgASgDEhAKCGFjY2VwdGVkGAggASgIEhMKC2ZsYWdfcmVhc29uGAkgASgJEgoKAmlwGAogASgJEhIKCnJlcXVlc3RfaWQYCyABKAkSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInAKC1Njb3JlQ2hhbmdlEhEKCXBsYXllcl9pZBgBIAEoCRINCgVzY29yZRgCIAEoAxIPCgd2ZXJzaW9uGAMgASgDEi4KCnJlYWNoX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpMBChJTY29yZXNVcGRhdGVkRXZlbnQSEQoJc3R1ZGlvX2lkGAEgASgJEg8KB2dhbWVfaWQYAiABKAkSEwoLbGVhZGVyYm9hcmQYAyABKAkSDgoGc2Vhc29uGAQgASgFEjQKB2NoYW5nZXMYBSADKAsyIy5wbGF5bWVzaC5zY29yZWJvYXJkLnYxLlNjb3JlQ2hhbmdlKl8KC1NlYXNvblN0YXRlEhwKGFNFQVNPTl9TVEFURV9VTlNQRUNJRklFRBAAEhcKE1NFQVNPTl9TVEFURV9BQ1RJVkUQARIZChVTRUFTT05fU1RBVEVfQVJDSElWRUQQAipdCgtTY29yZVNvdXJjZRIcChhTQ09SRV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIXChNTQ09SRV9TT1VSQ0VfQUNUSU9OEAESFwoTU0NPUkVfU09VUkNFX1NFUlZFUhACYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * One season of a leaderboard.
@@ -244,6 +244,98 @@ export type ScoreLogEntry = Message<"playmesh.scoreboard.v1.ScoreLogEntry"> & {
  */
 export const ScoreLogEntrySchema: GenMessage<ScoreLogEntry> = /*@__PURE__*/
   messageDesc(file_playmesh_scoreboard_v1_scoreboard, 3);
+
+/**
+ * One player's score after a committed change.
+ *
+ * @generated from message playmesh.scoreboard.v1.ScoreChange
+ */
+export type ScoreChange = Message<"playmesh.scoreboard.v1.ScoreChange"> & {
+  /**
+   * The player.
+   *
+   * @generated from field: string player_id = 1;
+   */
+  playerId: string;
+
+  /**
+   * The score after the change.
+   *
+   * @generated from field: int64 score = 2;
+   */
+  score: bigint;
+
+  /**
+   * Increases with every change of this player's score in this season; consumers apply a change
+   * only if it is newer than the one they have (delivery is at least once).
+   *
+   * @generated from field: int64 version = 3;
+   */
+  version: bigint;
+
+  /**
+   * When the score reached this value.
+   *
+   * @generated from field: google.protobuf.Timestamp reach_time = 4;
+   */
+  reachTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message playmesh.scoreboard.v1.ScoreChange.
+ * Use `create(ScoreChangeSchema)` to create a new message.
+ */
+export const ScoreChangeSchema: GenMessage<ScoreChange> = /*@__PURE__*/
+  messageDesc(file_playmesh_scoreboard_v1_scoreboard, 4);
+
+/**
+ * Payload of the `score.updated` event on the event bus: changes committed together on one board.
+ *
+ * @generated from message playmesh.scoreboard.v1.ScoresUpdatedEvent
+ */
+export type ScoresUpdatedEvent = Message<"playmesh.scoreboard.v1.ScoresUpdatedEvent"> & {
+  /**
+   * The studio that owns the game.
+   *
+   * @generated from field: string studio_id = 1;
+   */
+  studioId: string;
+
+  /**
+   * The game.
+   *
+   * @generated from field: string game_id = 2;
+   */
+  gameId: string;
+
+  /**
+   * The leaderboard.
+   *
+   * @generated from field: string leaderboard = 3;
+   */
+  leaderboard: string;
+
+  /**
+   * The season number.
+   *
+   * @generated from field: int32 season = 4;
+   */
+  season: number;
+
+  /**
+   * The changed scores.
+   *
+   * @generated from field: repeated playmesh.scoreboard.v1.ScoreChange changes = 5;
+   */
+  changes: ScoreChange[];
+};
+
+/**
+ * Describes the message playmesh.scoreboard.v1.ScoresUpdatedEvent.
+ * Use `create(ScoresUpdatedEventSchema)` to create a new message.
+ */
+export const ScoresUpdatedEventSchema: GenMessage<ScoresUpdatedEvent> = /*@__PURE__*/
+  messageDesc(file_playmesh_scoreboard_v1_scoreboard, 5);
 
 /**
  * Where a season is in its life.

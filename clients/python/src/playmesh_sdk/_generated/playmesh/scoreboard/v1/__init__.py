@@ -20,11 +20,13 @@ __all__ = (
     "ListSeasonsResponse",
     "RebuildLeaderboardRequest",
     "RebuildLeaderboardResponse",
+    "ScoreChange",
     "ScoreLogEntry",
     "ScoreSource",
     "ScoreUpdate",
     "ScoreUpdateResult",
     "ScoreboardServiceStub",
+    "ScoresUpdatedEvent",
     "Season",
     "SeasonState",
     "SubmitActionRequest",
@@ -495,6 +497,37 @@ default_message_pool.register_message("playmesh.scoreboard.v1", "RebuildLeaderbo
 
 
 @dataclass(eq=False, repr=False)
+class ScoreChange(betterproto2.Message):
+    """
+    One player's score after a committed change.
+    """
+
+    player_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    The player.
+    """
+
+    score: "int" = betterproto2.field(2, betterproto2.TYPE_INT64)
+    """
+    The score after the change.
+    """
+
+    version: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
+    """
+    Increases with every change of this player's score in this season; consumers apply a change
+    only if it is newer than the one they have (delivery is at least once).
+    """
+
+    reach_time: "datetime.datetime | None" = betterproto2.field(4, betterproto2.TYPE_MESSAGE, unwrap=lambda: ___google__protobuf__.Timestamp, optional=True)
+    """
+    When the score reached this value.
+    """
+
+
+default_message_pool.register_message("playmesh.scoreboard.v1", "ScoreChange", ScoreChange)
+
+
+@dataclass(eq=False, repr=False)
 class ScoreLogEntry(betterproto2.Message):
     """
     One entry of the audit log: every attempted change, accepted or not.
@@ -562,6 +595,41 @@ class ScoreLogEntry(betterproto2.Message):
 
 
 default_message_pool.register_message("playmesh.scoreboard.v1", "ScoreLogEntry", ScoreLogEntry)
+
+
+@dataclass(eq=False, repr=False)
+class ScoresUpdatedEvent(betterproto2.Message):
+    """
+    Payload of the `score.updated` event on the event bus: changes committed together on one board.
+    """
+
+    studio_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    The studio that owns the game.
+    """
+
+    game_id: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    The game.
+    """
+
+    leaderboard: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
+    """
+    The leaderboard.
+    """
+
+    season: "int" = betterproto2.field(4, betterproto2.TYPE_INT32)
+    """
+    The season number.
+    """
+
+    changes: "list[ScoreChange]" = betterproto2.field(5, betterproto2.TYPE_MESSAGE, repeated=True)
+    """
+    The changed scores.
+    """
+
+
+default_message_pool.register_message("playmesh.scoreboard.v1", "ScoresUpdatedEvent", ScoresUpdatedEvent)
 
 
 @dataclass(eq=False, repr=False)
