@@ -24,7 +24,7 @@ import time
 import uuid
 
 import grpc
-from common import create_game, in_processes, percentile, running_platform, say
+from common import create_game, in_processes, percentile, quiet_gc, running_platform, say
 from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.core.v1 import core_service_pb2_grpc
 
@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=12, help="calls in flight per load process")
     parser.add_argument("--core-processes", type=int, default=2, help="processes per service (each on its own port)")
     args = parser.parse_args()
+    quiet_gc()
 
     with running_platform(service_processes=args.core_processes) as platform:
         key, devices = setup(platform.gateway)

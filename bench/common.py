@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import multiprocessing as mp
 import pathlib
 import sys
@@ -19,7 +20,7 @@ from playmesh.core.v1 import core_pb2, core_service_pb2_grpc
 from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.launcher.child import PlatformProcess
 
-__all__ = ["create_game", "in_processes", "percentile", "running_platform", "say"]
+__all__ = ["create_game", "in_processes", "percentile", "quiet_gc", "running_platform", "say"]
 
 T = TypeVar("T")
 
@@ -43,7 +44,15 @@ def running_platform(**settings: object) -> Iterator[PlatformProcess]:
             platform.stop()
 
 
+def quiet_gc() -> None:
+    """The load generator is the measuring instrument: keep its own garbage-collector pauses out of
+    the figures, tuned as the services tune theirs (runtime/server.py)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 50)
+
+
 def _run(worker: Callable[..., Awaitable[Any]], args: tuple[Any, ...], out: mp.Queue) -> None:  # type: ignore[type-arg]
+    quiet_gc()
     out.put(asyncio.run(worker(*args)))
 
 

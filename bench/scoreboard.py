@@ -27,7 +27,7 @@ import time
 import uuid
 
 import grpc
-from common import create_game, in_processes, percentile, running_platform, say
+from common import create_game, in_processes, percentile, quiet_gc, running_platform, say
 from playmesh.core.v1 import core_pb2, core_service_pb2, core_service_pb2_grpc
 from playmesh.scoreboard.v1 import scoreboard_service_pb2 as pb
 from playmesh.scoreboard.v1 import scoreboard_service_pb2_grpc
@@ -243,6 +243,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["actions", "batches", "fanout", "top"], help="run one phase (its figures only)")
     parser.add_argument("--service-processes", type=int, default=1, help="processes per service")
     args = parser.parse_args()
+    quiet_gc()
 
     with running_platform(service_processes=args.service_processes, scoreboard_watch_interval_ms=args.watch_interval_ms) as platform:
         studio_id, game_id, key = create_game(platform.gateway, CONFIG)
