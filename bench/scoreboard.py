@@ -238,7 +238,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="updates per SubmitScores call")
     parser.add_argument("--watchers", type=int, default=1000, help="WatchLeaderboard streams")
     parser.add_argument("--update-rate", type=float, default=2000, help="score updates per second during the fan-out phase")
-    parser.add_argument("--top-concurrency", type=int, default=4, help="GetTop calls in flight")
+    parser.add_argument("--top-concurrency", type=int, default=2, help="GetTop calls in flight (4 saturates one scoreboard process)")
     parser.add_argument("--watch-interval-ms", type=int, default=100, help="PLAYMESH_SCOREBOARD_WATCH_INTERVAL_MS of the platform")
     parser.add_argument("--only", choices=["actions", "batches", "fanout", "top"], help="run one phase (its figures only)")
     parser.add_argument("--service-processes", type=int, default=1, help="processes per service")
