@@ -185,7 +185,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="simulation length (bounded)")
     parser.add_argument("--rate", type=float, default=200, help="tickets per second in the simulation")
     parser.add_argument("--burst-seconds", type=float, default=5, help="length of the enqueue burst")
-    parser.add_argument("--burst-players", type=int, default=4000, help="players available to the burst (one ticket each)")
+    parser.add_argument("--burst-players", type=int, default=6000, help="players available to the burst (one ticket each)")
     parser.add_argument("--concurrency", type=int, default=32, help="CreateTicket calls in flight in the burst")
     parser.add_argument("--tick-only", action="store_true", help="skip the simulation")
     args = parser.parse_args()

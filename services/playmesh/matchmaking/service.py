@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
 
 import grpc
-import sqlalchemy as sa
 
 from playmesh.matchmaking import rules as rules_of
 from playmesh.matchmaking.engine import Engine
@@ -30,7 +30,7 @@ from playmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
 from playmesh.runtime.game_configs import GameConfigs
 from playmesh.runtime.idempotency import Idempotency
 from playmesh.runtime.server import Service
-from playmesh.runtime.tables import players, tenant_schema
+from playmesh.runtime.tables import tenant_schema
 from playmesh.runtime.validation import Validator
 
 __all__ = ["MatchmakingServicer", "build"]
@@ -54,9 +54,13 @@ class MatchmakingServicer(matchmaking_service_pb2_grpc.MatchmakingServiceService
         self.idempotency = idempotency
 
     async def _rating(self, studio_id: str, game_id: str, player_id: str, mode: str, default: float) -> float:
-        async with self.runtime.db.begin(tenant_schema(studio_id)) as conn:
-            row = (await conn.execute(sa.select(players.c.ratings).where(players.c.id == player_id, players.c.game_id == game_id))).first()
-        for rating in row.ratings if row is not None else []:
+        # On CreateTicket's hot path: one autocommitting statement on the driver, like sign-in.
+        async with self.runtime.db.driver() as conn:
+            raw = await conn.fetchval(
+                f'SELECT ratings FROM "{tenant_schema(studio_id)}".players WHERE id = $1 AND game_id = $2', uuid.UUID(player_id), uuid.UUID(game_id)
+            )
+        ratings = json.loads(raw) if isinstance(raw, str) else raw or []  # SQLAlchemy's pool decodes JSONB already
+        for rating in ratings:
             if rating.get("mode") == mode and "display_rating" in rating:
                 return float(rating["display_rating"])
         return default
