@@ -151,10 +151,14 @@ pub struct Pool {
     /// cache miss on the moved ticket.
     member_of: Vec<u32>,
     free: Vec<usize>,
-    /// Slab slots by ticket id. The table holds only slots (hashed by their ticket's id), so a
-    /// removal finds its entry by slot without touching the id's bytes: a tick removes tens of
-    /// thousands of tickets, and string compares were a third of that cost.
+    /// Slab slots by ticket id. The table holds only slots, hashed by their ticket's id, and a lookup
+    /// checks the slot's ticket, so removal leaves its entry behind: a tick removes tens of thousands
+    /// of tickets, and finding each entry was a cache miss. Stale entries can only point at an empty
+    /// slot or at another ticket (which the check rejects, or rightly accepts if it is the one asked
+    /// for); the table is rebuilt from the slab once they outnumber the live ones.
     index: HashTable<usize>,
+    stale: usize,
+    live: usize,
     /// The tick's working buffers, kept between ticks: a tick over 100k tickets needs megabytes of
     /// them, and fresh pages (zeroed by the kernel on first touch) cost as much as the matching.
     work: Workspace,
@@ -246,6 +250,8 @@ impl Pool {
             member_of: Vec::new(),
             free: Vec::new(),
             index: HashTable::new(),
+            stale: 0,
+            live: 0,
             work: Workspace::default(),
         })
     }
@@ -279,11 +285,23 @@ impl Pool {
         if let Some(&moved) = bucket.members.get(member) {
             self.member_of[moved] = self.member_of[slot];
         }
-        if let Ok(entry) = self.index.find_entry(ticket.hash, |&s| s == slot) {
-            entry.remove();
-        }
+        self.stale += 1;
+        self.live -= 1;
         self.free.push(slot);
         Some(ticket)
+    }
+
+    /// Drops the stale entries: the live tickets' slots, hashed again from the hashes they keep.
+    fn rebuild_index(&mut self) {
+        self.index.clear();
+        let slab = &self.slab;
+        for (slot, ticket) in slab.iter().enumerate() {
+            if let Some(t) = ticket {
+                self.index
+                    .insert_unique(t.hash, slot, |&s| slab[s].as_ref().map_or(0, |t| t.hash));
+            }
+        }
+        self.stale = 0;
     }
 
     fn find(&self, ticket_id: &str) -> Option<usize> {
@@ -298,12 +316,12 @@ impl Pool {
     /// Tickets waiting now.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.live
     }
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.live == 0
     }
 
     #[must_use]
@@ -370,10 +388,14 @@ impl Pool {
         });
         self.member_of[slot] = member;
         self.buckets[bucket].members.push(slot);
+        if self.stale > self.live.max(1024) {
+            self.rebuild_index();
+        }
         let hash = FxBuildHasher.hash_one(spec.id.as_str());
         let slab = &self.slab;
         self.index
             .insert_unique(hash, slot, |&s| slab[s].as_ref().map_or(0, |t| t.hash));
+        self.live += 1;
         self.slab[slot] = Some(Ticket {
             id: spec.id,
             hash,
@@ -1165,6 +1187,55 @@ mod tests {
         xs.sort_by(f64::total_cmp);
         ys.sort_by_key(|&x| super::ordered_bits(x));
         assert_eq!(xs.map(f64::to_bits), ys.map(f64::to_bits));
+    }
+
+    #[test]
+    fn the_id_index_stays_right_through_churn() {
+        // Removals leave stale index entries behind until a rebuild; lookups must never be fooled.
+        let mut p = pool(1, 2);
+        for round in 0..5u32 {
+            for i in 0..1500u32 {
+                let id = format!("t{}", i % 1700); // ids come back after they leave
+                if !p.contains(&id) {
+                    p.enqueue(ticket(
+                        &id,
+                        &[1000.0 + f64::from(i % 7) * 300.0],
+                        &[("eu", 20)],
+                        f64::from(round),
+                    ))
+                    .unwrap();
+                }
+                if i % 3 == 0 {
+                    assert!(p.cancel(&id) && !p.contains(&id));
+                }
+            }
+            let before = p.len();
+            let out = p.tick(f64::from(round) + 1.0);
+            let gone: usize = out
+                .matches
+                .iter()
+                .flat_map(|m| m.teams.iter())
+                .map(Vec::len)
+                .sum();
+            assert_eq!(p.len(), before - gone - out.expired.len());
+            for m in &out.matches {
+                for id in m.teams.iter().flatten() {
+                    assert!(!p.contains(id), "{id} was matched and must be gone");
+                    assert!(!p.cancel(id));
+                }
+            }
+        }
+        let live: Vec<String> = (0..1700)
+            .map(|i| format!("t{i}"))
+            .filter(|id| p.contains(id))
+            .collect();
+        assert_eq!(live.len(), p.len());
+        for id in &live {
+            assert!(matches!(
+                p.enqueue(ticket(id, &[1.0], &[("eu", 1)], 0.0)),
+                Err(PoolError::DuplicateTicket(_))
+            ));
+        }
     }
 
     #[test]
