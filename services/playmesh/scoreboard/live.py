@@ -101,7 +101,6 @@ class Feed:
             timeout = None if season.end_time is None else max(0.0, (season.end_time - self.scoreboard.clock()).total_seconds())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._dirty.wait(), timeout)
-            self._dirty.clear()
             wait = last + self.interval - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)

@@ -206,10 +206,10 @@ class Scoreboard:
         try:
             new, change, rank = await self._actions.submit((studio_id, game_id), (board, attempt))
         except BaseException:
-            await self._release_points(game_id, board, player_id, reserved)
+            await self._release_points(reserved)
             raise
         if not new or change is None:  # a concurrent retry of the same request id won the race
-            await self._release_points(game_id, board, player_id, reserved)
+            await self._release_points(reserved)
             previous = await self.store.logged(schema, game_id, player_id, request_id)
             return await self._replay(studio_id, game_id, board, previous, attempt)
         name = (await self.display_names(studio_id, game_id, [player_id])).get(player_id, "")
@@ -220,15 +220,7 @@ class Scoreboard:
         the player's row after the batch, and the player's rank."""
         studio_id, game_id = group
         boards = {board.name: board for board, _ in items}
-        new, stored = await self.store.record(
-            studio_id=studio_id,
-            schema=tenant_schema(studio_id),
-            game_id=game_id,
-            operators={name: (b.operator, b.descending) for name, b in boards.items()},
-            attempts=[attempt for _, attempt in items],
-            now=self.clock(),
-        )
-        ranks = await self._publish(studio_id, game_id, boards, stored)
+        new, stored, ranks = await self._commit(studio_id, game_id, boards, [attempt for _, attempt in items])
         rows = {(s.board, s.season, s.change.player_id): s.change for s in stored}
         return [
             (fresh, rows.get((a.board, a.season, a.player_id)) if fresh else None, ranks.get((a.board, a.player_id), 0))
@@ -244,30 +236,40 @@ class Scoreboard:
 
     async def submit_scores(self, *, studio_id: str, game_id: str, updates: Sequence[tuple[str, str, int, str]], ip: str) -> list[ScoreOutcome]:
         """Applies trusted scores (board, player id, score, request id) from a game server, combined by
-        each board's operator. Unknown boards are refused per update; the rest are applied together."""
+        each board's operator. Unknown boards and players of other games are refused per update; the
+        rest are applied together."""
         boards = {b.name: b for b in await self.boards(studio_id, game_id)}
         seasons = {}
         for name in {u[0] for u in updates} & boards.keys():
             seasons[name] = (await self.current_season(studio_id, game_id, boards[name])).number
+        players = await self.display_names(studio_id, game_id, list({u[1] for u in updates}))  # this game's players only
         outcomes: list[ScoreOutcome | None] = []
         attempts: list[Attempt] = []
         for name, player_id, score, request_id in updates:
-            if name not in boards:
+            if player_id not in players:
+                outcomes.append(ScoreOutcome(False, "UNKNOWN_PLAYER"))
+            elif name not in boards:
                 outcomes.append(ScoreOutcome(False, "UNKNOWN_LEADERBOARD"))
-                continue
-            outcomes.append(None)
-            attempts.append(Attempt(name, seasons[name], player_id, score, request_id, sb.SCORE_SOURCE_SERVER, "", ip))
-        _, stored = await self.store.record(
+            else:
+                outcomes.append(None)
+                attempts.append(Attempt(name, seasons[name], player_id, score, request_id, sb.SCORE_SOURCE_SERVER, "", ip))
+        await self._commit(studio_id, game_id, boards, attempts)
+        # A retried request id is accepted too: it was applied the first time.
+        return [o if o is not None else ScoreOutcome(True) for o in outcomes]
+
+    async def _commit(
+        self, studio_id: str, game_id: str, boards: dict[str, Board], attempts: Sequence[Attempt]
+    ) -> tuple[list[bool], list[Stored], dict[tuple[str, str], int]]:
+        """Commits attempts to PostgreSQL, then publishes them: (new per attempt, rows changed, ranks)."""
+        new, stored = await self.store.record(
             studio_id=studio_id,
             schema=tenant_schema(studio_id),
             game_id=game_id,
-            operators={n: (b.operator, b.descending) for n, b in boards.items()},
+            operators={name: (b.operator, b.descending) for name, b in boards.items()},
             attempts=attempts,
             now=self.clock(),
         )
-        await self._publish(studio_id, game_id, boards, stored)
-        # A retried request id is accepted too: it was applied the first time.
-        return [o if o is not None else ScoreOutcome(True) for o in outcomes]
+        return new, stored, await self._publish(studio_id, game_id, boards, stored)
 
     async def _publish(self, studio_id: str, game_id: str, boards: dict[str, Board], stored: Sequence[Stored]) -> dict[tuple[str, str], int]:
         """Writes committed rows to Redis and announces them on the bus, then confirms their outbox
@@ -289,21 +291,21 @@ class Scoreboard:
         self._confirmed += [s.outbox_seq for s in stored]
         return ranks
 
-    async def _reserve_points(self, game_id: str, board: Board, player_id: str, points: int) -> int:
-        """Counts positive points against the board's per-minute ceiling; refuses what exceeds it."""
+    async def _reserve_points(self, game_id: str, board: Board, player_id: str, points: int) -> tuple[str, int] | None:
+        """Counts positive points against the board's per-minute ceiling; refuses what exceeds it.
+        Returns what to give back if the change is not made: the minute's counter and the points."""
         if board.max_points_per_minute <= 0 or points <= 0:
-            return 0
+            return None
         now = self.clock()
-        minute = int(now.timestamp() // 60)
-        key = f"pm:lbppm:{{{game_id}}}:{board.name}:{player_id}:{minute}"
+        key = f"pm:lbppm:{{{game_id}}}:{board.name}:{player_id}:{int(now.timestamp() // 60)}"
         if not await self._reserve(keys=[key], args=[points, board.max_points_per_minute]):
             raise _CeilingExceeded(retry_after=60 - now.timestamp() % 60)
-        return points
+        return key, points
 
-    async def _release_points(self, game_id: str, board: Board, player_id: str, points: int) -> None:
-        if points:
-            minute = int(self.clock().timestamp() // 60)
-            await self.redis.decrby(f"pm:lbppm:{{{game_id}}}:{board.name}:{player_id}:{minute}", points)
+    async def _release_points(self, reserved: tuple[str, int] | None) -> None:
+        """Gives back a reservation, to the minute it was taken from (not the minute it is now)."""
+        if reserved is not None:
+            await self.redis.decrby(*reserved)
 
     # --- reads ---------------------------------------------------------------------------------
 

@@ -93,21 +93,15 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
                 v.uuid("player_id", u.player_id, what="a player id")
                 if abs(u.score) > MAX_EXACT_SCORE:
                     v.add("score", f"must be between -{MAX_EXACT_SCORE} and {MAX_EXACT_SCORE}")
-                if len(u.request_id) > 64 or not u.request_id.isprintable():
-                    v.add("request_id", "must be at most 64 printable characters")
+                v.request_id(u.request_id)
         v.check()
-        # Trusted scores still only reach this game's players.
-        known = await self.scoreboard.store.display_names(tenant_schema(caller.studio_id), caller.game_id, list({u.player_id for u in request.updates}))
-        accepted_updates = [(u.leaderboard, u.player_id, u.score, u.request_id) for u in request.updates if u.player_id in known]
-        outcomes = iter(await self.scoreboard.submit_scores(studio_id=caller.studio_id, game_id=caller.game_id, updates=accepted_updates, ip=caller.ip))
-        results = []
-        for u in request.updates:
-            if u.player_id not in known:
-                results.append(pb.ScoreUpdateResult(request_id=u.request_id, accepted=False, reason="UNKNOWN_PLAYER"))
-            else:
-                outcome = next(outcomes)
-                results.append(pb.ScoreUpdateResult(request_id=u.request_id, accepted=outcome.accepted, reason=outcome.reason))
-        return pb.SubmitScoresResponse(results=results)
+        updates = [(u.leaderboard, u.player_id, u.score, u.request_id) for u in request.updates]
+        outcomes = await self.scoreboard.submit_scores(studio_id=caller.studio_id, game_id=caller.game_id, updates=updates, ip=caller.ip)
+        return pb.SubmitScoresResponse(
+            results=[
+                pb.ScoreUpdateResult(request_id=u.request_id, accepted=o.accepted, reason=o.reason) for u, o in zip(request.updates, outcomes, strict=True)
+            ]
+        )
 
     async def GetTop(self, request: pb.GetTopRequest, context: grpc.aio.ServicerContext) -> pb.GetTopResponse:
         caller = current_caller()
