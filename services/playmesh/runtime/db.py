@@ -3,6 +3,7 @@ and Alembic migrations for the platform schema and each studio schema."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import pathlib
 from collections.abc import AsyncIterator
@@ -20,6 +21,11 @@ from playmesh.runtime.validation import PageRequest
 __all__ = ["Database", "async_url", "keyset_page"]
 
 _MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
+# Alembic keeps the running migration in a module-global ``context``. An async migration yields to the
+# event loop at every statement, so two migrations in one process (two studios created at once)
+# would overwrite each other's context. One at a time per process; across processes nothing is shared
+# (the tenant env also takes an advisory lock per schema).
+_ALEMBIC = asyncio.Lock()
 
 
 def async_url(url: str) -> str:
@@ -55,15 +61,16 @@ class Database:
             yield raw.driver_connection
 
     async def migrate_platform(self) -> None:
-        async with self.engine.begin() as conn:
+        async with self.engine.begin() as conn, _ALEMBIC:
             await conn.run_sync(_upgrade, "platform", None)
 
     async def migrate_tenant(self, schema: str, conn: AsyncConnection | None = None) -> None:
         """Creates (if needed) and migrates one studio schema, in ``conn``'s transaction when given."""
         if conn is not None:
-            await conn.run_sync(_upgrade, "tenant", schema)
+            async with _ALEMBIC:
+                await conn.run_sync(_upgrade, "tenant", schema)
             return
-        async with self.engine.begin() as own:
+        async with self.engine.begin() as own, _ALEMBIC:
             await own.run_sync(_upgrade, "tenant", schema)
 
     async def migrate_all(self) -> list[str]:
