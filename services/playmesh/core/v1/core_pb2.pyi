@@ -299,3 +299,21 @@ class Jwk(_message.Message):
     alg: str
     use: str
     def __init__(self, kty: _Optional[str] = ..., crv: _Optional[str] = ..., kid: _Optional[str] = ..., x: _Optional[str] = ..., alg: _Optional[str] = ..., use: _Optional[str] = ...) -> None: ...
+
+class GameUpdatedEvent(_message.Message):
+    __slots__ = ("studio_id", "game_id", "etag")
+    STUDIO_ID_FIELD_NUMBER: _ClassVar[int]
+    GAME_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    studio_id: str
+    game_id: str
+    etag: str
+    def __init__(self, studio_id: _Optional[str] = ..., game_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class PlayerUpdatedEvent(_message.Message):
+    __slots__ = ("studio_id", "player")
+    STUDIO_ID_FIELD_NUMBER: _ClassVar[int]
+    PLAYER_FIELD_NUMBER: _ClassVar[int]
+    studio_id: str
+    player: Player
+    def __init__(self, studio_id: _Optional[str] = ..., player: _Optional[_Union[Player, _Mapping]] = ...) -> None: ...

@@ -393,3 +393,49 @@ class ListPlayersResponse(_message.Message):
     players: _containers.RepeatedCompositeFieldContainer[_core_pb2.Player]
     next_page_token: str
     def __init__(self, players: _Optional[_Iterable[_Union[_core_pb2.Player, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetInternalGameConfigRequest(_message.Message):
+    __slots__ = ("studio_id", "game_id")
+    STUDIO_ID_FIELD_NUMBER: _ClassVar[int]
+    GAME_ID_FIELD_NUMBER: _ClassVar[int]
+    studio_id: str
+    game_id: str
+    def __init__(self, studio_id: _Optional[str] = ..., game_id: _Optional[str] = ...) -> None: ...
+
+class GetInternalGameConfigResponse(_message.Message):
+    __slots__ = ("config", "etag")
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    config: _core_pb2.GameConfig
+    etag: str
+    def __init__(self, config: _Optional[_Union[_core_pb2.GameConfig, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class CheckGameAccessRequest(_message.Message):
+    __slots__ = ("developer_id", "studio_id", "game_id")
+    DEVELOPER_ID_FIELD_NUMBER: _ClassVar[int]
+    STUDIO_ID_FIELD_NUMBER: _ClassVar[int]
+    GAME_ID_FIELD_NUMBER: _ClassVar[int]
+    developer_id: str
+    studio_id: str
+    game_id: str
+    def __init__(self, developer_id: _Optional[str] = ..., studio_id: _Optional[str] = ..., game_id: _Optional[str] = ...) -> None: ...
+
+class CheckGameAccessResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class BatchGetPlayersRequest(_message.Message):
+    __slots__ = ("studio_id", "game_id", "player_ids")
+    STUDIO_ID_FIELD_NUMBER: _ClassVar[int]
+    GAME_ID_FIELD_NUMBER: _ClassVar[int]
+    PLAYER_IDS_FIELD_NUMBER: _ClassVar[int]
+    studio_id: str
+    game_id: str
+    player_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, studio_id: _Optional[str] = ..., game_id: _Optional[str] = ..., player_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetPlayersResponse(_message.Message):
+    __slots__ = ("players",)
+    PLAYERS_FIELD_NUMBER: _ClassVar[int]
+    players: _containers.RepeatedCompositeFieldContainer[_core_pb2.Player]
+    def __init__(self, players: _Optional[_Iterable[_Union[_core_pb2.Player, _Mapping]]] = ...) -> None: ...

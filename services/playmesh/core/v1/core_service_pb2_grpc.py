@@ -156,6 +156,21 @@ class CoreServiceStub:
                 request_serializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.ListPlayersRequest.SerializeToString,
                 response_deserializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.ListPlayersResponse.FromString,
                 _registered_method=True)
+        self.GetInternalGameConfig = channel.unary_unary(
+                '/playmesh.core.v1.CoreService/GetInternalGameConfig',
+                request_serializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.GetInternalGameConfigRequest.SerializeToString,
+                response_deserializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.GetInternalGameConfigResponse.FromString,
+                _registered_method=True)
+        self.CheckGameAccess = channel.unary_unary(
+                '/playmesh.core.v1.CoreService/CheckGameAccess',
+                request_serializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.CheckGameAccessRequest.SerializeToString,
+                response_deserializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.CheckGameAccessResponse.FromString,
+                _registered_method=True)
+        self.BatchGetPlayers = channel.unary_unary(
+                '/playmesh.core.v1.CoreService/BatchGetPlayers',
+                request_serializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.BatchGetPlayersRequest.SerializeToString,
+                response_deserializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.BatchGetPlayersResponse.FromString,
+                _registered_method=True)
 
 
 class CoreServiceServicer:
@@ -332,6 +347,30 @@ class CoreServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetInternalGameConfig(self, request, context):
+        """Internal (other Playmesh services only): a game's whole configuration, for the services that act on
+        it. They cache it and drop their copy on the `game.updated` event. No REST route.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckGameAccess(self, request, context):
+        """Internal (other Playmesh services only): succeeds if the developer is a member of the studio and
+        the studio has the game; NOT_FOUND otherwise. Backs the developer RPCs of other services.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchGetPlayers(self, request, context):
+        """Internal (other Playmesh services only): players of one game by id, with display names and
+        ratings; ids that are not players of the game are left out.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CoreServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -454,6 +493,21 @@ def add_CoreServiceServicer_to_server(servicer, server):
                     servicer.ListPlayers,
                     request_deserializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.ListPlayersRequest.FromString,
                     response_serializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.ListPlayersResponse.SerializeToString,
+            ),
+            'GetInternalGameConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInternalGameConfig,
+                    request_deserializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.GetInternalGameConfigRequest.FromString,
+                    response_serializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.GetInternalGameConfigResponse.SerializeToString,
+            ),
+            'CheckGameAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckGameAccess,
+                    request_deserializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.CheckGameAccessRequest.FromString,
+                    response_serializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.CheckGameAccessResponse.SerializeToString,
+            ),
+            'BatchGetPlayers': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetPlayers,
+                    request_deserializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.BatchGetPlayersRequest.FromString,
+                    response_serializer=playmesh_dot_core_dot_v1_dot_core__service__pb2.BatchGetPlayersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1106,6 +1160,87 @@ class CoreService:
             '/playmesh.core.v1.CoreService/ListPlayers',
             playmesh_dot_core_dot_v1_dot_core__service__pb2.ListPlayersRequest.SerializeToString,
             playmesh_dot_core_dot_v1_dot_core__service__pb2.ListPlayersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInternalGameConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/playmesh.core.v1.CoreService/GetInternalGameConfig',
+            playmesh_dot_core_dot_v1_dot_core__service__pb2.GetInternalGameConfigRequest.SerializeToString,
+            playmesh_dot_core_dot_v1_dot_core__service__pb2.GetInternalGameConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckGameAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/playmesh.core.v1.CoreService/CheckGameAccess',
+            playmesh_dot_core_dot_v1_dot_core__service__pb2.CheckGameAccessRequest.SerializeToString,
+            playmesh_dot_core_dot_v1_dot_core__service__pb2.CheckGameAccessResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetPlayers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/playmesh.core.v1.CoreService/BatchGetPlayers',
+            playmesh_dot_core_dot_v1_dot_core__service__pb2.BatchGetPlayersRequest.SerializeToString,
+            playmesh_dot_core_dot_v1_dot_core__service__pb2.BatchGetPlayersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -16,6 +16,7 @@ class Principal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRINCIPAL_PLAYER: _ClassVar[Principal]
     PRINCIPAL_DEVELOPER: _ClassVar[Principal]
     PRINCIPAL_GAME_SERVER: _ClassVar[Principal]
+    PRINCIPAL_SERVICE: _ClassVar[Principal]
 
 class Access(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -30,6 +31,7 @@ PRINCIPAL_GAME_CLIENT: Principal
 PRINCIPAL_PLAYER: Principal
 PRINCIPAL_DEVELOPER: Principal
 PRINCIPAL_GAME_SERVER: Principal
+PRINCIPAL_SERVICE: Principal
 ACCESS_UNSPECIFIED: Access
 ACCESS_READ: Access
 ACCESS_WRITE: Access

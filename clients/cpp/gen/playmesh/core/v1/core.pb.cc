@@ -313,10 +313,39 @@ struct JwkDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 JwkDefaultTypeInternal _Jwk_default_instance_;
+PROTOBUF_CONSTEXPR GameUpdatedEvent::GameUpdatedEvent(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_.studio_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.game_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.etag_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_._cached_size_)*/{}} {}
+struct GameUpdatedEventDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR GameUpdatedEventDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~GameUpdatedEventDefaultTypeInternal() {}
+  union {
+    GameUpdatedEvent _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 GameUpdatedEventDefaultTypeInternal _GameUpdatedEvent_default_instance_;
+PROTOBUF_CONSTEXPR PlayerUpdatedEvent::PlayerUpdatedEvent(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_.studio_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.player_)*/nullptr
+  , /*decltype(_impl_._cached_size_)*/{}} {}
+struct PlayerUpdatedEventDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR PlayerUpdatedEventDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~PlayerUpdatedEventDefaultTypeInternal() {}
+  union {
+    PlayerUpdatedEvent _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 PlayerUpdatedEventDefaultTypeInternal _PlayerUpdatedEvent_default_instance_;
 }  // namespace v1
 }  // namespace core
 }  // namespace playmesh
-static ::_pb::Metadata file_level_metadata_playmesh_2fcore_2fv1_2fcore_2eproto[17];
+static ::_pb::Metadata file_level_metadata_playmesh_2fcore_2fv1_2fcore_2eproto[19];
 static const ::_pb::EnumDescriptor* file_level_enum_descriptors_playmesh_2fcore_2fv1_2fcore_2eproto[5];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_playmesh_2fcore_2fv1_2fcore_2eproto = nullptr;
 
@@ -509,6 +538,23 @@ const uint32_t TableStruct_playmesh_2fcore_2fv1_2fcore_2eproto::offsets[] PROTOB
   PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::Jwk, _impl_.x_),
   PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::Jwk, _impl_.alg_),
   PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::Jwk, _impl_.use_),
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::GameUpdatedEvent, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::GameUpdatedEvent, _impl_.studio_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::GameUpdatedEvent, _impl_.game_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::GameUpdatedEvent, _impl_.etag_),
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::PlayerUpdatedEvent, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::PlayerUpdatedEvent, _impl_.studio_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::PlayerUpdatedEvent, _impl_.player_),
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, -1, -1, sizeof(::playmesh::core::v1::Developer)},
@@ -528,6 +574,8 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 153, -1, -1, sizeof(::playmesh::core::v1::Player)},
   { 166, -1, -1, sizeof(::playmesh::core::v1::TokenPair)},
   { 176, -1, -1, sizeof(::playmesh::core::v1::Jwk)},
+  { 188, -1, -1, sizeof(::playmesh::core::v1::GameUpdatedEvent)},
+  { 197, -1, -1, sizeof(::playmesh::core::v1::PlayerUpdatedEvent)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -548,6 +596,8 @@ static const ::_pb::Message* const file_default_instances[] = {
   &::playmesh::core::v1::_Player_default_instance_._instance,
   &::playmesh::core::v1::_TokenPair_default_instance_._instance,
   &::playmesh::core::v1::_Jwk_default_instance_._instance,
+  &::playmesh::core::v1::_GameUpdatedEvent_default_instance_._instance,
+  &::playmesh::core::v1::_PlayerUpdatedEvent_default_instance_._instance,
 };
 
 const char descriptor_table_protodef_playmesh_2fcore_2fv1_2fcore_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
@@ -646,27 +696,32 @@ const char descriptor_table_protodef_playmesh_2fcore_2fv1_2fcore_2eproto[] PROTO
   "obuf.TimestampR\021refreshExpireTime\"m\n\003Jwk"
   "\022\020\n\003kty\030\001 \001(\tR\003kty\022\020\n\003crv\030\002 \001(\tR\003crv\022\020\n\003"
   "kid\030\003 \001(\tR\003kid\022\014\n\001x\030\004 \001(\tR\001x\022\020\n\003alg\030\005 \001("
-  "\tR\003alg\022\020\n\003use\030\006 \001(\tR\003use*\\\n\tSortOrder\022\032\n"
-  "\026SORT_ORDER_UNSPECIFIED\020\000\022\031\n\025SORT_ORDER_"
-  "DESCENDING\020\001\022\030\n\024SORT_ORDER_ASCENDING\020\002*~"
-  "\n\rScoreOperator\022\036\n\032SCORE_OPERATOR_UNSPEC"
-  "IFIED\020\000\022\034\n\030SCORE_OPERATOR_INCREMENT\020\001\022\027\n"
-  "\023SCORE_OPERATOR_BEST\020\002\022\026\n\022SCORE_OPERATOR"
-  "_SET\020\003*g\n\nComparison\022\032\n\026COMPARISON_UNSPE"
-  "CIFIED\020\000\022\037\n\033COMPARISON_GREATER_OR_EQUAL\020"
-  "\001\022\034\n\030COMPARISON_LESS_OR_EQUAL\020\002*\\\n\nApiKe"
-  "yKind\022\034\n\030API_KEY_KIND_UNSPECIFIED\020\000\022\027\n\023A"
-  "PI_KEY_KIND_CLIENT\020\001\022\027\n\023API_KEY_KIND_SER"
-  "VER\020\002b\006proto3"
+  "\tR\003alg\022\020\n\003use\030\006 \001(\tR\003use\"\\\n\020GameUpdatedE"
+  "vent\022\033\n\tstudio_id\030\001 \001(\tR\010studioId\022\027\n\007gam"
+  "e_id\030\002 \001(\tR\006gameId\022\022\n\004etag\030\003 \001(\tR\004etag\"c"
+  "\n\022PlayerUpdatedEvent\022\033\n\tstudio_id\030\001 \001(\tR"
+  "\010studioId\0220\n\006player\030\002 \001(\0132\030.playmesh.cor"
+  "e.v1.PlayerR\006player*\\\n\tSortOrder\022\032\n\026SORT"
+  "_ORDER_UNSPECIFIED\020\000\022\031\n\025SORT_ORDER_DESCE"
+  "NDING\020\001\022\030\n\024SORT_ORDER_ASCENDING\020\002*~\n\rSco"
+  "reOperator\022\036\n\032SCORE_OPERATOR_UNSPECIFIED"
+  "\020\000\022\034\n\030SCORE_OPERATOR_INCREMENT\020\001\022\027\n\023SCOR"
+  "E_OPERATOR_BEST\020\002\022\026\n\022SCORE_OPERATOR_SET\020"
+  "\003*g\n\nComparison\022\032\n\026COMPARISON_UNSPECIFIE"
+  "D\020\000\022\037\n\033COMPARISON_GREATER_OR_EQUAL\020\001\022\034\n\030"
+  "COMPARISON_LESS_OR_EQUAL\020\002*\\\n\nApiKeyKind"
+  "\022\034\n\030API_KEY_KIND_UNSPECIFIED\020\000\022\027\n\023API_KE"
+  "Y_KIND_CLIENT\020\001\022\027\n\023API_KEY_KIND_SERVER\020\002"
+  "b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto_deps[1] = {
   &::descriptor_table_google_2fprotobuf_2ftimestamp_2eproto,
 };
 static ::_pbi::once_flag descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto = {
-    false, false, 4253, descriptor_table_protodef_playmesh_2fcore_2fv1_2fcore_2eproto,
+    false, false, 4448, descriptor_table_protodef_playmesh_2fcore_2fv1_2fcore_2eproto,
     "playmesh/core/v1/core.proto",
-    &descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto_once, descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto_deps, 1, 17,
+    &descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto_once, descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto_deps, 1, 19,
     schemas, file_default_instances, TableStruct_playmesh_2fcore_2fv1_2fcore_2eproto::offsets,
     file_level_metadata_playmesh_2fcore_2fv1_2fcore_2eproto, file_level_enum_descriptors_playmesh_2fcore_2fv1_2fcore_2eproto,
     file_level_service_descriptors_playmesh_2fcore_2fv1_2fcore_2eproto,
@@ -6984,6 +7039,554 @@ void Jwk::InternalSwap(Jwk* other) {
       file_level_metadata_playmesh_2fcore_2fv1_2fcore_2eproto[16]);
 }
 
+// ===================================================================
+
+class GameUpdatedEvent::_Internal {
+ public:
+};
+
+GameUpdatedEvent::GameUpdatedEvent(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:playmesh.core.v1.GameUpdatedEvent)
+}
+GameUpdatedEvent::GameUpdatedEvent(const GameUpdatedEvent& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  GameUpdatedEvent* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_.studio_id_){}
+    , decltype(_impl_.game_id_){}
+    , decltype(_impl_.etag_){}
+    , /*decltype(_impl_._cached_size_)*/{}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_studio_id().empty()) {
+    _this->_impl_.studio_id_.Set(from._internal_studio_id(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.game_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_game_id().empty()) {
+    _this->_impl_.game_id_.Set(from._internal_game_id(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.etag_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.etag_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_etag().empty()) {
+    _this->_impl_.etag_.Set(from._internal_etag(), 
+      _this->GetArenaForAllocation());
+  }
+  // @@protoc_insertion_point(copy_constructor:playmesh.core.v1.GameUpdatedEvent)
+}
+
+inline void GameUpdatedEvent::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_.studio_id_){}
+    , decltype(_impl_.game_id_){}
+    , decltype(_impl_.etag_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+  };
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.game_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.etag_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.etag_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+GameUpdatedEvent::~GameUpdatedEvent() {
+  // @@protoc_insertion_point(destructor:playmesh.core.v1.GameUpdatedEvent)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void GameUpdatedEvent::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.studio_id_.Destroy();
+  _impl_.game_id_.Destroy();
+  _impl_.etag_.Destroy();
+}
+
+void GameUpdatedEvent::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void GameUpdatedEvent::Clear() {
+// @@protoc_insertion_point(message_clear_start:playmesh.core.v1.GameUpdatedEvent)
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  _impl_.studio_id_.ClearToEmpty();
+  _impl_.game_id_.ClearToEmpty();
+  _impl_.etag_.ClearToEmpty();
+  _internal_metadata_.Clear<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>();
+}
+
+const char* GameUpdatedEvent::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
+#define CHK_(x) if (PROTOBUF_PREDICT_FALSE(!(x))) goto failure
+  while (!ctx->Done(&ptr)) {
+    uint32_t tag;
+    ptr = ::_pbi::ReadTag(ptr, &tag);
+    switch (tag >> 3) {
+      // string studio_id = 1 [json_name = "studioId"];
+      case 1:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 10)) {
+          auto str = _internal_mutable_studio_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.GameUpdatedEvent.studio_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // string game_id = 2 [json_name = "gameId"];
+      case 2:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 18)) {
+          auto str = _internal_mutable_game_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.GameUpdatedEvent.game_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // string etag = 3 [json_name = "etag"];
+      case 3:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 26)) {
+          auto str = _internal_mutable_etag();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.GameUpdatedEvent.etag"));
+        } else
+          goto handle_unusual;
+        continue;
+      default:
+        goto handle_unusual;
+    }  // switch
+  handle_unusual:
+    if ((tag == 0) || ((tag & 7) == 4)) {
+      CHK_(ptr);
+      ctx->SetLastTag(tag);
+      goto message_done;
+    }
+    ptr = UnknownFieldParse(
+        tag,
+        _internal_metadata_.mutable_unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(),
+        ptr, ctx);
+    CHK_(ptr != nullptr);
+  }  // while
+message_done:
+  return ptr;
+failure:
+  ptr = nullptr;
+  goto message_done;
+#undef CHK_
+}
+
+uint8_t* GameUpdatedEvent::_InternalSerialize(
+    uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const {
+  // @@protoc_insertion_point(serialize_to_array_start:playmesh.core.v1.GameUpdatedEvent)
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  // string studio_id = 1 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_studio_id().data(), static_cast<int>(this->_internal_studio_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.GameUpdatedEvent.studio_id");
+    target = stream->WriteStringMaybeAliased(
+        1, this->_internal_studio_id(), target);
+  }
+
+  // string game_id = 2 [json_name = "gameId"];
+  if (!this->_internal_game_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_game_id().data(), static_cast<int>(this->_internal_game_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.GameUpdatedEvent.game_id");
+    target = stream->WriteStringMaybeAliased(
+        2, this->_internal_game_id(), target);
+  }
+
+  // string etag = 3 [json_name = "etag"];
+  if (!this->_internal_etag().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_etag().data(), static_cast<int>(this->_internal_etag().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.GameUpdatedEvent.etag");
+    target = stream->WriteStringMaybeAliased(
+        3, this->_internal_etag(), target);
+  }
+
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
+        _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
+  }
+  // @@protoc_insertion_point(serialize_to_array_end:playmesh.core.v1.GameUpdatedEvent)
+  return target;
+}
+
+size_t GameUpdatedEvent::ByteSizeLong() const {
+// @@protoc_insertion_point(message_byte_size_start:playmesh.core.v1.GameUpdatedEvent)
+  size_t total_size = 0;
+
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  // string studio_id = 1 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_studio_id());
+  }
+
+  // string game_id = 2 [json_name = "gameId"];
+  if (!this->_internal_game_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_game_id());
+  }
+
+  // string etag = 3 [json_name = "etag"];
+  if (!this->_internal_etag().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_etag());
+  }
+
+  return MaybeComputeUnknownFieldsSize(total_size, &_impl_._cached_size_);
+}
+
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData GameUpdatedEvent::_class_data_ = {
+    ::PROTOBUF_NAMESPACE_ID::Message::CopyWithSourceCheck,
+    GameUpdatedEvent::MergeImpl
+};
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GameUpdatedEvent::GetClassData() const { return &_class_data_; }
+
+
+void GameUpdatedEvent::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg) {
+  auto* const _this = static_cast<GameUpdatedEvent*>(&to_msg);
+  auto& from = static_cast<const GameUpdatedEvent&>(from_msg);
+  // @@protoc_insertion_point(class_specific_merge_from_start:playmesh.core.v1.GameUpdatedEvent)
+  GOOGLE_DCHECK_NE(&from, _this);
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  if (!from._internal_studio_id().empty()) {
+    _this->_internal_set_studio_id(from._internal_studio_id());
+  }
+  if (!from._internal_game_id().empty()) {
+    _this->_internal_set_game_id(from._internal_game_id());
+  }
+  if (!from._internal_etag().empty()) {
+    _this->_internal_set_etag(from._internal_etag());
+  }
+  _this->_internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+}
+
+void GameUpdatedEvent::CopyFrom(const GameUpdatedEvent& from) {
+// @@protoc_insertion_point(class_specific_copy_from_start:playmesh.core.v1.GameUpdatedEvent)
+  if (&from == this) return;
+  Clear();
+  MergeFrom(from);
+}
+
+bool GameUpdatedEvent::IsInitialized() const {
+  return true;
+}
+
+void GameUpdatedEvent::InternalSwap(GameUpdatedEvent* other) {
+  using std::swap;
+  auto* lhs_arena = GetArenaForAllocation();
+  auto* rhs_arena = other->GetArenaForAllocation();
+  _internal_metadata_.InternalSwap(&other->_internal_metadata_);
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.studio_id_, lhs_arena,
+      &other->_impl_.studio_id_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.game_id_, lhs_arena,
+      &other->_impl_.game_id_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.etag_, lhs_arena,
+      &other->_impl_.etag_, rhs_arena
+  );
+}
+
+::PROTOBUF_NAMESPACE_ID::Metadata GameUpdatedEvent::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto_getter, &descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto_once,
+      file_level_metadata_playmesh_2fcore_2fv1_2fcore_2eproto[17]);
+}
+
+// ===================================================================
+
+class PlayerUpdatedEvent::_Internal {
+ public:
+  static const ::playmesh::core::v1::Player& player(const PlayerUpdatedEvent* msg);
+};
+
+const ::playmesh::core::v1::Player&
+PlayerUpdatedEvent::_Internal::player(const PlayerUpdatedEvent* msg) {
+  return *msg->_impl_.player_;
+}
+PlayerUpdatedEvent::PlayerUpdatedEvent(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:playmesh.core.v1.PlayerUpdatedEvent)
+}
+PlayerUpdatedEvent::PlayerUpdatedEvent(const PlayerUpdatedEvent& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  PlayerUpdatedEvent* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_.studio_id_){}
+    , decltype(_impl_.player_){nullptr}
+    , /*decltype(_impl_._cached_size_)*/{}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_studio_id().empty()) {
+    _this->_impl_.studio_id_.Set(from._internal_studio_id(), 
+      _this->GetArenaForAllocation());
+  }
+  if (from._internal_has_player()) {
+    _this->_impl_.player_ = new ::playmesh::core::v1::Player(*from._impl_.player_);
+  }
+  // @@protoc_insertion_point(copy_constructor:playmesh.core.v1.PlayerUpdatedEvent)
+}
+
+inline void PlayerUpdatedEvent::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_.studio_id_){}
+    , decltype(_impl_.player_){nullptr}
+    , /*decltype(_impl_._cached_size_)*/{}
+  };
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+PlayerUpdatedEvent::~PlayerUpdatedEvent() {
+  // @@protoc_insertion_point(destructor:playmesh.core.v1.PlayerUpdatedEvent)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void PlayerUpdatedEvent::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.studio_id_.Destroy();
+  if (this != internal_default_instance()) delete _impl_.player_;
+}
+
+void PlayerUpdatedEvent::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void PlayerUpdatedEvent::Clear() {
+// @@protoc_insertion_point(message_clear_start:playmesh.core.v1.PlayerUpdatedEvent)
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  _impl_.studio_id_.ClearToEmpty();
+  if (GetArenaForAllocation() == nullptr && _impl_.player_ != nullptr) {
+    delete _impl_.player_;
+  }
+  _impl_.player_ = nullptr;
+  _internal_metadata_.Clear<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>();
+}
+
+const char* PlayerUpdatedEvent::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
+#define CHK_(x) if (PROTOBUF_PREDICT_FALSE(!(x))) goto failure
+  while (!ctx->Done(&ptr)) {
+    uint32_t tag;
+    ptr = ::_pbi::ReadTag(ptr, &tag);
+    switch (tag >> 3) {
+      // string studio_id = 1 [json_name = "studioId"];
+      case 1:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 10)) {
+          auto str = _internal_mutable_studio_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.PlayerUpdatedEvent.studio_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // .playmesh.core.v1.Player player = 2 [json_name = "player"];
+      case 2:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 18)) {
+          ptr = ctx->ParseMessage(_internal_mutable_player(), ptr);
+          CHK_(ptr);
+        } else
+          goto handle_unusual;
+        continue;
+      default:
+        goto handle_unusual;
+    }  // switch
+  handle_unusual:
+    if ((tag == 0) || ((tag & 7) == 4)) {
+      CHK_(ptr);
+      ctx->SetLastTag(tag);
+      goto message_done;
+    }
+    ptr = UnknownFieldParse(
+        tag,
+        _internal_metadata_.mutable_unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(),
+        ptr, ctx);
+    CHK_(ptr != nullptr);
+  }  // while
+message_done:
+  return ptr;
+failure:
+  ptr = nullptr;
+  goto message_done;
+#undef CHK_
+}
+
+uint8_t* PlayerUpdatedEvent::_InternalSerialize(
+    uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const {
+  // @@protoc_insertion_point(serialize_to_array_start:playmesh.core.v1.PlayerUpdatedEvent)
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  // string studio_id = 1 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_studio_id().data(), static_cast<int>(this->_internal_studio_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.PlayerUpdatedEvent.studio_id");
+    target = stream->WriteStringMaybeAliased(
+        1, this->_internal_studio_id(), target);
+  }
+
+  // .playmesh.core.v1.Player player = 2 [json_name = "player"];
+  if (this->_internal_has_player()) {
+    target = ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::
+      InternalWriteMessage(2, _Internal::player(this),
+        _Internal::player(this).GetCachedSize(), target, stream);
+  }
+
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
+        _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
+  }
+  // @@protoc_insertion_point(serialize_to_array_end:playmesh.core.v1.PlayerUpdatedEvent)
+  return target;
+}
+
+size_t PlayerUpdatedEvent::ByteSizeLong() const {
+// @@protoc_insertion_point(message_byte_size_start:playmesh.core.v1.PlayerUpdatedEvent)
+  size_t total_size = 0;
+
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  // string studio_id = 1 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_studio_id());
+  }
+
+  // .playmesh.core.v1.Player player = 2 [json_name = "player"];
+  if (this->_internal_has_player()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(
+        *_impl_.player_);
+  }
+
+  return MaybeComputeUnknownFieldsSize(total_size, &_impl_._cached_size_);
+}
+
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData PlayerUpdatedEvent::_class_data_ = {
+    ::PROTOBUF_NAMESPACE_ID::Message::CopyWithSourceCheck,
+    PlayerUpdatedEvent::MergeImpl
+};
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*PlayerUpdatedEvent::GetClassData() const { return &_class_data_; }
+
+
+void PlayerUpdatedEvent::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg) {
+  auto* const _this = static_cast<PlayerUpdatedEvent*>(&to_msg);
+  auto& from = static_cast<const PlayerUpdatedEvent&>(from_msg);
+  // @@protoc_insertion_point(class_specific_merge_from_start:playmesh.core.v1.PlayerUpdatedEvent)
+  GOOGLE_DCHECK_NE(&from, _this);
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  if (!from._internal_studio_id().empty()) {
+    _this->_internal_set_studio_id(from._internal_studio_id());
+  }
+  if (from._internal_has_player()) {
+    _this->_internal_mutable_player()->::playmesh::core::v1::Player::MergeFrom(
+        from._internal_player());
+  }
+  _this->_internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+}
+
+void PlayerUpdatedEvent::CopyFrom(const PlayerUpdatedEvent& from) {
+// @@protoc_insertion_point(class_specific_copy_from_start:playmesh.core.v1.PlayerUpdatedEvent)
+  if (&from == this) return;
+  Clear();
+  MergeFrom(from);
+}
+
+bool PlayerUpdatedEvent::IsInitialized() const {
+  return true;
+}
+
+void PlayerUpdatedEvent::InternalSwap(PlayerUpdatedEvent* other) {
+  using std::swap;
+  auto* lhs_arena = GetArenaForAllocation();
+  auto* rhs_arena = other->GetArenaForAllocation();
+  _internal_metadata_.InternalSwap(&other->_internal_metadata_);
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.studio_id_, lhs_arena,
+      &other->_impl_.studio_id_, rhs_arena
+  );
+  swap(_impl_.player_, other->_impl_.player_);
+}
+
+::PROTOBUF_NAMESPACE_ID::Metadata PlayerUpdatedEvent::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto_getter, &descriptor_table_playmesh_2fcore_2fv1_2fcore_2eproto_once,
+      file_level_metadata_playmesh_2fcore_2fv1_2fcore_2eproto[18]);
+}
+
 // @@protoc_insertion_point(namespace_scope)
 }  // namespace v1
 }  // namespace core
@@ -7056,6 +7659,14 @@ Arena::CreateMaybeMessage< ::playmesh::core::v1::TokenPair >(Arena* arena) {
 template<> PROTOBUF_NOINLINE ::playmesh::core::v1::Jwk*
 Arena::CreateMaybeMessage< ::playmesh::core::v1::Jwk >(Arena* arena) {
   return Arena::CreateMessageInternal< ::playmesh::core::v1::Jwk >(arena);
+}
+template<> PROTOBUF_NOINLINE ::playmesh::core::v1::GameUpdatedEvent*
+Arena::CreateMaybeMessage< ::playmesh::core::v1::GameUpdatedEvent >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::playmesh::core::v1::GameUpdatedEvent >(arena);
+}
+template<> PROTOBUF_NOINLINE ::playmesh::core::v1::PlayerUpdatedEvent*
+Arena::CreateMaybeMessage< ::playmesh::core::v1::PlayerUpdatedEvent >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::playmesh::core::v1::PlayerUpdatedEvent >(arena);
 }
 PROTOBUF_NAMESPACE_CLOSE
 

@@ -70,6 +70,9 @@ extern GameConfigDefaultTypeInternal _GameConfig_default_instance_;
 class GameMode;
 struct GameModeDefaultTypeInternal;
 extern GameModeDefaultTypeInternal _GameMode_default_instance_;
+class GameUpdatedEvent;
+struct GameUpdatedEventDefaultTypeInternal;
+extern GameUpdatedEventDefaultTypeInternal _GameUpdatedEvent_default_instance_;
 class Jwk;
 struct JwkDefaultTypeInternal;
 extern JwkDefaultTypeInternal _Jwk_default_instance_;
@@ -82,6 +85,9 @@ extern MatchmakingRulesDefaultTypeInternal _MatchmakingRules_default_instance_;
 class Player;
 struct PlayerDefaultTypeInternal;
 extern PlayerDefaultTypeInternal _Player_default_instance_;
+class PlayerUpdatedEvent;
+struct PlayerUpdatedEventDefaultTypeInternal;
+extern PlayerUpdatedEventDefaultTypeInternal _PlayerUpdatedEvent_default_instance_;
 class Rating;
 struct RatingDefaultTypeInternal;
 extern RatingDefaultTypeInternal _Rating_default_instance_;
@@ -111,10 +117,12 @@ template<> ::playmesh::core::v1::Developer* Arena::CreateMaybeMessage<::playmesh
 template<> ::playmesh::core::v1::Game* Arena::CreateMaybeMessage<::playmesh::core::v1::Game>(Arena*);
 template<> ::playmesh::core::v1::GameConfig* Arena::CreateMaybeMessage<::playmesh::core::v1::GameConfig>(Arena*);
 template<> ::playmesh::core::v1::GameMode* Arena::CreateMaybeMessage<::playmesh::core::v1::GameMode>(Arena*);
+template<> ::playmesh::core::v1::GameUpdatedEvent* Arena::CreateMaybeMessage<::playmesh::core::v1::GameUpdatedEvent>(Arena*);
 template<> ::playmesh::core::v1::Jwk* Arena::CreateMaybeMessage<::playmesh::core::v1::Jwk>(Arena*);
 template<> ::playmesh::core::v1::LeaderboardSettings* Arena::CreateMaybeMessage<::playmesh::core::v1::LeaderboardSettings>(Arena*);
 template<> ::playmesh::core::v1::MatchmakingRules* Arena::CreateMaybeMessage<::playmesh::core::v1::MatchmakingRules>(Arena*);
 template<> ::playmesh::core::v1::Player* Arena::CreateMaybeMessage<::playmesh::core::v1::Player>(Arena*);
+template<> ::playmesh::core::v1::PlayerUpdatedEvent* Arena::CreateMaybeMessage<::playmesh::core::v1::PlayerUpdatedEvent>(Arena*);
 template<> ::playmesh::core::v1::Rating* Arena::CreateMaybeMessage<::playmesh::core::v1::Rating>(Arena*);
 template<> ::playmesh::core::v1::RatingSettings* Arena::CreateMaybeMessage<::playmesh::core::v1::RatingSettings>(Arena*);
 template<> ::playmesh::core::v1::Region* Arena::CreateMaybeMessage<::playmesh::core::v1::Region>(Arena*);
@@ -3935,6 +3943,364 @@ class Jwk final :
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr x_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr alg_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr use_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_playmesh_2fcore_2fv1_2fcore_2eproto;
+};
+// -------------------------------------------------------------------
+
+class GameUpdatedEvent final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:playmesh.core.v1.GameUpdatedEvent) */ {
+ public:
+  inline GameUpdatedEvent() : GameUpdatedEvent(nullptr) {}
+  ~GameUpdatedEvent() override;
+  explicit PROTOBUF_CONSTEXPR GameUpdatedEvent(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  GameUpdatedEvent(const GameUpdatedEvent& from);
+  GameUpdatedEvent(GameUpdatedEvent&& from) noexcept
+    : GameUpdatedEvent() {
+    *this = ::std::move(from);
+  }
+
+  inline GameUpdatedEvent& operator=(const GameUpdatedEvent& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline GameUpdatedEvent& operator=(GameUpdatedEvent&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const GameUpdatedEvent& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const GameUpdatedEvent* internal_default_instance() {
+    return reinterpret_cast<const GameUpdatedEvent*>(
+               &_GameUpdatedEvent_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    17;
+
+  friend void swap(GameUpdatedEvent& a, GameUpdatedEvent& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(GameUpdatedEvent* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(GameUpdatedEvent* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  GameUpdatedEvent* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<GameUpdatedEvent>(arena);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::Message::CopyFrom;
+  void CopyFrom(const GameUpdatedEvent& from);
+  using ::PROTOBUF_NAMESPACE_ID::Message::MergeFrom;
+  void MergeFrom( const GameUpdatedEvent& from) {
+    GameUpdatedEvent::MergeImpl(*this, from);
+  }
+  private:
+  static void MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg);
+  public:
+  PROTOBUF_ATTRIBUTE_REINITIALIZES void Clear() final;
+  bool IsInitialized() const final;
+
+  size_t ByteSizeLong() const final;
+  const char* _InternalParse(const char* ptr, ::PROTOBUF_NAMESPACE_ID::internal::ParseContext* ctx) final;
+  uint8_t* _InternalSerialize(
+      uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const final;
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(GameUpdatedEvent* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "playmesh.core.v1.GameUpdatedEvent";
+  }
+  protected:
+  explicit GameUpdatedEvent(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  static const ClassData _class_data_;
+  const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetClassData() const final;
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kStudioIdFieldNumber = 1,
+    kGameIdFieldNumber = 2,
+    kEtagFieldNumber = 3,
+  };
+  // string studio_id = 1 [json_name = "studioId"];
+  void clear_studio_id();
+  const std::string& studio_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_studio_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_studio_id();
+  PROTOBUF_NODISCARD std::string* release_studio_id();
+  void set_allocated_studio_id(std::string* studio_id);
+  private:
+  const std::string& _internal_studio_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_studio_id(const std::string& value);
+  std::string* _internal_mutable_studio_id();
+  public:
+
+  // string game_id = 2 [json_name = "gameId"];
+  void clear_game_id();
+  const std::string& game_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_game_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_game_id();
+  PROTOBUF_NODISCARD std::string* release_game_id();
+  void set_allocated_game_id(std::string* game_id);
+  private:
+  const std::string& _internal_game_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_game_id(const std::string& value);
+  std::string* _internal_mutable_game_id();
+  public:
+
+  // string etag = 3 [json_name = "etag"];
+  void clear_etag();
+  const std::string& etag() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_etag(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_etag();
+  PROTOBUF_NODISCARD std::string* release_etag();
+  void set_allocated_etag(std::string* etag);
+  private:
+  const std::string& _internal_etag() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_etag(const std::string& value);
+  std::string* _internal_mutable_etag();
+  public:
+
+  // @@protoc_insertion_point(class_scope:playmesh.core.v1.GameUpdatedEvent)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr studio_id_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr game_id_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr etag_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_playmesh_2fcore_2fv1_2fcore_2eproto;
+};
+// -------------------------------------------------------------------
+
+class PlayerUpdatedEvent final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:playmesh.core.v1.PlayerUpdatedEvent) */ {
+ public:
+  inline PlayerUpdatedEvent() : PlayerUpdatedEvent(nullptr) {}
+  ~PlayerUpdatedEvent() override;
+  explicit PROTOBUF_CONSTEXPR PlayerUpdatedEvent(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  PlayerUpdatedEvent(const PlayerUpdatedEvent& from);
+  PlayerUpdatedEvent(PlayerUpdatedEvent&& from) noexcept
+    : PlayerUpdatedEvent() {
+    *this = ::std::move(from);
+  }
+
+  inline PlayerUpdatedEvent& operator=(const PlayerUpdatedEvent& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline PlayerUpdatedEvent& operator=(PlayerUpdatedEvent&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const PlayerUpdatedEvent& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const PlayerUpdatedEvent* internal_default_instance() {
+    return reinterpret_cast<const PlayerUpdatedEvent*>(
+               &_PlayerUpdatedEvent_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    18;
+
+  friend void swap(PlayerUpdatedEvent& a, PlayerUpdatedEvent& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(PlayerUpdatedEvent* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(PlayerUpdatedEvent* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  PlayerUpdatedEvent* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<PlayerUpdatedEvent>(arena);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::Message::CopyFrom;
+  void CopyFrom(const PlayerUpdatedEvent& from);
+  using ::PROTOBUF_NAMESPACE_ID::Message::MergeFrom;
+  void MergeFrom( const PlayerUpdatedEvent& from) {
+    PlayerUpdatedEvent::MergeImpl(*this, from);
+  }
+  private:
+  static void MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg);
+  public:
+  PROTOBUF_ATTRIBUTE_REINITIALIZES void Clear() final;
+  bool IsInitialized() const final;
+
+  size_t ByteSizeLong() const final;
+  const char* _InternalParse(const char* ptr, ::PROTOBUF_NAMESPACE_ID::internal::ParseContext* ctx) final;
+  uint8_t* _InternalSerialize(
+      uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const final;
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(PlayerUpdatedEvent* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "playmesh.core.v1.PlayerUpdatedEvent";
+  }
+  protected:
+  explicit PlayerUpdatedEvent(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  static const ClassData _class_data_;
+  const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetClassData() const final;
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kStudioIdFieldNumber = 1,
+    kPlayerFieldNumber = 2,
+  };
+  // string studio_id = 1 [json_name = "studioId"];
+  void clear_studio_id();
+  const std::string& studio_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_studio_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_studio_id();
+  PROTOBUF_NODISCARD std::string* release_studio_id();
+  void set_allocated_studio_id(std::string* studio_id);
+  private:
+  const std::string& _internal_studio_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_studio_id(const std::string& value);
+  std::string* _internal_mutable_studio_id();
+  public:
+
+  // .playmesh.core.v1.Player player = 2 [json_name = "player"];
+  bool has_player() const;
+  private:
+  bool _internal_has_player() const;
+  public:
+  void clear_player();
+  const ::playmesh::core::v1::Player& player() const;
+  PROTOBUF_NODISCARD ::playmesh::core::v1::Player* release_player();
+  ::playmesh::core::v1::Player* mutable_player();
+  void set_allocated_player(::playmesh::core::v1::Player* player);
+  private:
+  const ::playmesh::core::v1::Player& _internal_player() const;
+  ::playmesh::core::v1::Player* _internal_mutable_player();
+  public:
+  void unsafe_arena_set_allocated_player(
+      ::playmesh::core::v1::Player* player);
+  ::playmesh::core::v1::Player* unsafe_arena_release_player();
+
+  // @@protoc_insertion_point(class_scope:playmesh.core.v1.PlayerUpdatedEvent)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr studio_id_;
+    ::playmesh::core::v1::Player* player_;
     mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
   };
   union { Impl_ _impl_; };
@@ -7890,9 +8256,311 @@ inline void Jwk::set_allocated_use(std::string* use) {
   // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.Jwk.use)
 }
 
+// -------------------------------------------------------------------
+
+// GameUpdatedEvent
+
+// string studio_id = 1 [json_name = "studioId"];
+inline void GameUpdatedEvent::clear_studio_id() {
+  _impl_.studio_id_.ClearToEmpty();
+}
+inline const std::string& GameUpdatedEvent::studio_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.GameUpdatedEvent.studio_id)
+  return _internal_studio_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void GameUpdatedEvent::set_studio_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.studio_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.GameUpdatedEvent.studio_id)
+}
+inline std::string* GameUpdatedEvent::mutable_studio_id() {
+  std::string* _s = _internal_mutable_studio_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.GameUpdatedEvent.studio_id)
+  return _s;
+}
+inline const std::string& GameUpdatedEvent::_internal_studio_id() const {
+  return _impl_.studio_id_.Get();
+}
+inline void GameUpdatedEvent::_internal_set_studio_id(const std::string& value) {
+  
+  _impl_.studio_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* GameUpdatedEvent::_internal_mutable_studio_id() {
+  
+  return _impl_.studio_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* GameUpdatedEvent::release_studio_id() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.GameUpdatedEvent.studio_id)
+  return _impl_.studio_id_.Release();
+}
+inline void GameUpdatedEvent::set_allocated_studio_id(std::string* studio_id) {
+  if (studio_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.studio_id_.SetAllocated(studio_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.studio_id_.IsDefault()) {
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.GameUpdatedEvent.studio_id)
+}
+
+// string game_id = 2 [json_name = "gameId"];
+inline void GameUpdatedEvent::clear_game_id() {
+  _impl_.game_id_.ClearToEmpty();
+}
+inline const std::string& GameUpdatedEvent::game_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.GameUpdatedEvent.game_id)
+  return _internal_game_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void GameUpdatedEvent::set_game_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.game_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.GameUpdatedEvent.game_id)
+}
+inline std::string* GameUpdatedEvent::mutable_game_id() {
+  std::string* _s = _internal_mutable_game_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.GameUpdatedEvent.game_id)
+  return _s;
+}
+inline const std::string& GameUpdatedEvent::_internal_game_id() const {
+  return _impl_.game_id_.Get();
+}
+inline void GameUpdatedEvent::_internal_set_game_id(const std::string& value) {
+  
+  _impl_.game_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* GameUpdatedEvent::_internal_mutable_game_id() {
+  
+  return _impl_.game_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* GameUpdatedEvent::release_game_id() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.GameUpdatedEvent.game_id)
+  return _impl_.game_id_.Release();
+}
+inline void GameUpdatedEvent::set_allocated_game_id(std::string* game_id) {
+  if (game_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.game_id_.SetAllocated(game_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.game_id_.IsDefault()) {
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.GameUpdatedEvent.game_id)
+}
+
+// string etag = 3 [json_name = "etag"];
+inline void GameUpdatedEvent::clear_etag() {
+  _impl_.etag_.ClearToEmpty();
+}
+inline const std::string& GameUpdatedEvent::etag() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.GameUpdatedEvent.etag)
+  return _internal_etag();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void GameUpdatedEvent::set_etag(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.etag_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.GameUpdatedEvent.etag)
+}
+inline std::string* GameUpdatedEvent::mutable_etag() {
+  std::string* _s = _internal_mutable_etag();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.GameUpdatedEvent.etag)
+  return _s;
+}
+inline const std::string& GameUpdatedEvent::_internal_etag() const {
+  return _impl_.etag_.Get();
+}
+inline void GameUpdatedEvent::_internal_set_etag(const std::string& value) {
+  
+  _impl_.etag_.Set(value, GetArenaForAllocation());
+}
+inline std::string* GameUpdatedEvent::_internal_mutable_etag() {
+  
+  return _impl_.etag_.Mutable(GetArenaForAllocation());
+}
+inline std::string* GameUpdatedEvent::release_etag() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.GameUpdatedEvent.etag)
+  return _impl_.etag_.Release();
+}
+inline void GameUpdatedEvent::set_allocated_etag(std::string* etag) {
+  if (etag != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.etag_.SetAllocated(etag, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.etag_.IsDefault()) {
+    _impl_.etag_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.GameUpdatedEvent.etag)
+}
+
+// -------------------------------------------------------------------
+
+// PlayerUpdatedEvent
+
+// string studio_id = 1 [json_name = "studioId"];
+inline void PlayerUpdatedEvent::clear_studio_id() {
+  _impl_.studio_id_.ClearToEmpty();
+}
+inline const std::string& PlayerUpdatedEvent::studio_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.PlayerUpdatedEvent.studio_id)
+  return _internal_studio_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void PlayerUpdatedEvent::set_studio_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.studio_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.PlayerUpdatedEvent.studio_id)
+}
+inline std::string* PlayerUpdatedEvent::mutable_studio_id() {
+  std::string* _s = _internal_mutable_studio_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.PlayerUpdatedEvent.studio_id)
+  return _s;
+}
+inline const std::string& PlayerUpdatedEvent::_internal_studio_id() const {
+  return _impl_.studio_id_.Get();
+}
+inline void PlayerUpdatedEvent::_internal_set_studio_id(const std::string& value) {
+  
+  _impl_.studio_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* PlayerUpdatedEvent::_internal_mutable_studio_id() {
+  
+  return _impl_.studio_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* PlayerUpdatedEvent::release_studio_id() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.PlayerUpdatedEvent.studio_id)
+  return _impl_.studio_id_.Release();
+}
+inline void PlayerUpdatedEvent::set_allocated_studio_id(std::string* studio_id) {
+  if (studio_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.studio_id_.SetAllocated(studio_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.studio_id_.IsDefault()) {
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.PlayerUpdatedEvent.studio_id)
+}
+
+// .playmesh.core.v1.Player player = 2 [json_name = "player"];
+inline bool PlayerUpdatedEvent::_internal_has_player() const {
+  return this != internal_default_instance() && _impl_.player_ != nullptr;
+}
+inline bool PlayerUpdatedEvent::has_player() const {
+  return _internal_has_player();
+}
+inline void PlayerUpdatedEvent::clear_player() {
+  if (GetArenaForAllocation() == nullptr && _impl_.player_ != nullptr) {
+    delete _impl_.player_;
+  }
+  _impl_.player_ = nullptr;
+}
+inline const ::playmesh::core::v1::Player& PlayerUpdatedEvent::_internal_player() const {
+  const ::playmesh::core::v1::Player* p = _impl_.player_;
+  return p != nullptr ? *p : reinterpret_cast<const ::playmesh::core::v1::Player&>(
+      ::playmesh::core::v1::_Player_default_instance_);
+}
+inline const ::playmesh::core::v1::Player& PlayerUpdatedEvent::player() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.PlayerUpdatedEvent.player)
+  return _internal_player();
+}
+inline void PlayerUpdatedEvent::unsafe_arena_set_allocated_player(
+    ::playmesh::core::v1::Player* player) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.player_);
+  }
+  _impl_.player_ = player;
+  if (player) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:playmesh.core.v1.PlayerUpdatedEvent.player)
+}
+inline ::playmesh::core::v1::Player* PlayerUpdatedEvent::release_player() {
+  
+  ::playmesh::core::v1::Player* temp = _impl_.player_;
+  _impl_.player_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::playmesh::core::v1::Player* PlayerUpdatedEvent::unsafe_arena_release_player() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.PlayerUpdatedEvent.player)
+  
+  ::playmesh::core::v1::Player* temp = _impl_.player_;
+  _impl_.player_ = nullptr;
+  return temp;
+}
+inline ::playmesh::core::v1::Player* PlayerUpdatedEvent::_internal_mutable_player() {
+  
+  if (_impl_.player_ == nullptr) {
+    auto* p = CreateMaybeMessage<::playmesh::core::v1::Player>(GetArenaForAllocation());
+    _impl_.player_ = p;
+  }
+  return _impl_.player_;
+}
+inline ::playmesh::core::v1::Player* PlayerUpdatedEvent::mutable_player() {
+  ::playmesh::core::v1::Player* _msg = _internal_mutable_player();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.PlayerUpdatedEvent.player)
+  return _msg;
+}
+inline void PlayerUpdatedEvent::set_allocated_player(::playmesh::core::v1::Player* player) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete _impl_.player_;
+  }
+  if (player) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(player);
+    if (message_arena != submessage_arena) {
+      player = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, player, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.player_ = player;
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.PlayerUpdatedEvent.player)
+}
+
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 // -------------------------------------------------------------------

@@ -48,6 +48,9 @@ static const char* CoreService_method_names[] = {
   "/playmesh.core.v1.CoreService/UpdateAccount",
   "/playmesh.core.v1.CoreService/GetPlayer",
   "/playmesh.core.v1.CoreService/ListPlayers",
+  "/playmesh.core.v1.CoreService/GetInternalGameConfig",
+  "/playmesh.core.v1.CoreService/CheckGameAccess",
+  "/playmesh.core.v1.CoreService/BatchGetPlayers",
 };
 
 std::unique_ptr< CoreService::Stub> CoreService::NewStub(const std::shared_ptr< ::grpc::ChannelInterface>& channel, const ::grpc::StubOptions& options) {
@@ -81,6 +84,9 @@ CoreService::Stub::Stub(const std::shared_ptr< ::grpc::ChannelInterface>& channe
   , rpcmethod_UpdateAccount_(CoreService_method_names[21], options.suffix_for_stats(),::grpc::internal::RpcMethod::NORMAL_RPC, channel)
   , rpcmethod_GetPlayer_(CoreService_method_names[22], options.suffix_for_stats(),::grpc::internal::RpcMethod::NORMAL_RPC, channel)
   , rpcmethod_ListPlayers_(CoreService_method_names[23], options.suffix_for_stats(),::grpc::internal::RpcMethod::NORMAL_RPC, channel)
+  , rpcmethod_GetInternalGameConfig_(CoreService_method_names[24], options.suffix_for_stats(),::grpc::internal::RpcMethod::NORMAL_RPC, channel)
+  , rpcmethod_CheckGameAccess_(CoreService_method_names[25], options.suffix_for_stats(),::grpc::internal::RpcMethod::NORMAL_RPC, channel)
+  , rpcmethod_BatchGetPlayers_(CoreService_method_names[26], options.suffix_for_stats(),::grpc::internal::RpcMethod::NORMAL_RPC, channel)
   {}
 
 ::grpc::Status CoreService::Stub::RegisterDeveloper(::grpc::ClientContext* context, const ::playmesh::core::v1::RegisterDeveloperRequest& request, ::playmesh::core::v1::RegisterDeveloperResponse* response) {
@@ -635,6 +641,75 @@ void CoreService::Stub::async::ListPlayers(::grpc::ClientContext* context, const
   return result;
 }
 
+::grpc::Status CoreService::Stub::GetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::playmesh::core::v1::GetInternalGameConfigResponse* response) {
+  return ::grpc::internal::BlockingUnaryCall< ::playmesh::core::v1::GetInternalGameConfigRequest, ::playmesh::core::v1::GetInternalGameConfigResponse, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(channel_.get(), rpcmethod_GetInternalGameConfig_, context, request, response);
+}
+
+void CoreService::Stub::async::GetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest* request, ::playmesh::core::v1::GetInternalGameConfigResponse* response, std::function<void(::grpc::Status)> f) {
+  ::grpc::internal::CallbackUnaryCall< ::playmesh::core::v1::GetInternalGameConfigRequest, ::playmesh::core::v1::GetInternalGameConfigResponse, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(stub_->channel_.get(), stub_->rpcmethod_GetInternalGameConfig_, context, request, response, std::move(f));
+}
+
+void CoreService::Stub::async::GetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest* request, ::playmesh::core::v1::GetInternalGameConfigResponse* response, ::grpc::ClientUnaryReactor* reactor) {
+  ::grpc::internal::ClientCallbackUnaryFactory::Create< ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(stub_->channel_.get(), stub_->rpcmethod_GetInternalGameConfig_, context, request, response, reactor);
+}
+
+::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::GetInternalGameConfigResponse>* CoreService::Stub::PrepareAsyncGetInternalGameConfigRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::grpc::CompletionQueue* cq) {
+  return ::grpc::internal::ClientAsyncResponseReaderHelper::Create< ::playmesh::core::v1::GetInternalGameConfigResponse, ::playmesh::core::v1::GetInternalGameConfigRequest, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(channel_.get(), cq, rpcmethod_GetInternalGameConfig_, context, request);
+}
+
+::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::GetInternalGameConfigResponse>* CoreService::Stub::AsyncGetInternalGameConfigRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::grpc::CompletionQueue* cq) {
+  auto* result =
+    this->PrepareAsyncGetInternalGameConfigRaw(context, request, cq);
+  result->StartCall();
+  return result;
+}
+
+::grpc::Status CoreService::Stub::CheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::playmesh::core::v1::CheckGameAccessResponse* response) {
+  return ::grpc::internal::BlockingUnaryCall< ::playmesh::core::v1::CheckGameAccessRequest, ::playmesh::core::v1::CheckGameAccessResponse, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(channel_.get(), rpcmethod_CheckGameAccess_, context, request, response);
+}
+
+void CoreService::Stub::async::CheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest* request, ::playmesh::core::v1::CheckGameAccessResponse* response, std::function<void(::grpc::Status)> f) {
+  ::grpc::internal::CallbackUnaryCall< ::playmesh::core::v1::CheckGameAccessRequest, ::playmesh::core::v1::CheckGameAccessResponse, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(stub_->channel_.get(), stub_->rpcmethod_CheckGameAccess_, context, request, response, std::move(f));
+}
+
+void CoreService::Stub::async::CheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest* request, ::playmesh::core::v1::CheckGameAccessResponse* response, ::grpc::ClientUnaryReactor* reactor) {
+  ::grpc::internal::ClientCallbackUnaryFactory::Create< ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(stub_->channel_.get(), stub_->rpcmethod_CheckGameAccess_, context, request, response, reactor);
+}
+
+::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::CheckGameAccessResponse>* CoreService::Stub::PrepareAsyncCheckGameAccessRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::grpc::CompletionQueue* cq) {
+  return ::grpc::internal::ClientAsyncResponseReaderHelper::Create< ::playmesh::core::v1::CheckGameAccessResponse, ::playmesh::core::v1::CheckGameAccessRequest, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(channel_.get(), cq, rpcmethod_CheckGameAccess_, context, request);
+}
+
+::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::CheckGameAccessResponse>* CoreService::Stub::AsyncCheckGameAccessRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::grpc::CompletionQueue* cq) {
+  auto* result =
+    this->PrepareAsyncCheckGameAccessRaw(context, request, cq);
+  result->StartCall();
+  return result;
+}
+
+::grpc::Status CoreService::Stub::BatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::playmesh::core::v1::BatchGetPlayersResponse* response) {
+  return ::grpc::internal::BlockingUnaryCall< ::playmesh::core::v1::BatchGetPlayersRequest, ::playmesh::core::v1::BatchGetPlayersResponse, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(channel_.get(), rpcmethod_BatchGetPlayers_, context, request, response);
+}
+
+void CoreService::Stub::async::BatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest* request, ::playmesh::core::v1::BatchGetPlayersResponse* response, std::function<void(::grpc::Status)> f) {
+  ::grpc::internal::CallbackUnaryCall< ::playmesh::core::v1::BatchGetPlayersRequest, ::playmesh::core::v1::BatchGetPlayersResponse, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(stub_->channel_.get(), stub_->rpcmethod_BatchGetPlayers_, context, request, response, std::move(f));
+}
+
+void CoreService::Stub::async::BatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest* request, ::playmesh::core::v1::BatchGetPlayersResponse* response, ::grpc::ClientUnaryReactor* reactor) {
+  ::grpc::internal::ClientCallbackUnaryFactory::Create< ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(stub_->channel_.get(), stub_->rpcmethod_BatchGetPlayers_, context, request, response, reactor);
+}
+
+::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::BatchGetPlayersResponse>* CoreService::Stub::PrepareAsyncBatchGetPlayersRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::grpc::CompletionQueue* cq) {
+  return ::grpc::internal::ClientAsyncResponseReaderHelper::Create< ::playmesh::core::v1::BatchGetPlayersResponse, ::playmesh::core::v1::BatchGetPlayersRequest, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(channel_.get(), cq, rpcmethod_BatchGetPlayers_, context, request);
+}
+
+::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::BatchGetPlayersResponse>* CoreService::Stub::AsyncBatchGetPlayersRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::grpc::CompletionQueue* cq) {
+  auto* result =
+    this->PrepareAsyncBatchGetPlayersRaw(context, request, cq);
+  result->StartCall();
+  return result;
+}
+
 CoreService::Service::Service() {
   AddMethod(new ::grpc::internal::RpcServiceMethod(
       CoreService_method_names[0],
@@ -876,6 +951,36 @@ CoreService::Service::Service() {
              ::playmesh::core::v1::ListPlayersResponse* resp) {
                return service->ListPlayers(ctx, req, resp);
              }, this)));
+  AddMethod(new ::grpc::internal::RpcServiceMethod(
+      CoreService_method_names[24],
+      ::grpc::internal::RpcMethod::NORMAL_RPC,
+      new ::grpc::internal::RpcMethodHandler< CoreService::Service, ::playmesh::core::v1::GetInternalGameConfigRequest, ::playmesh::core::v1::GetInternalGameConfigResponse, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(
+          [](CoreService::Service* service,
+             ::grpc::ServerContext* ctx,
+             const ::playmesh::core::v1::GetInternalGameConfigRequest* req,
+             ::playmesh::core::v1::GetInternalGameConfigResponse* resp) {
+               return service->GetInternalGameConfig(ctx, req, resp);
+             }, this)));
+  AddMethod(new ::grpc::internal::RpcServiceMethod(
+      CoreService_method_names[25],
+      ::grpc::internal::RpcMethod::NORMAL_RPC,
+      new ::grpc::internal::RpcMethodHandler< CoreService::Service, ::playmesh::core::v1::CheckGameAccessRequest, ::playmesh::core::v1::CheckGameAccessResponse, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(
+          [](CoreService::Service* service,
+             ::grpc::ServerContext* ctx,
+             const ::playmesh::core::v1::CheckGameAccessRequest* req,
+             ::playmesh::core::v1::CheckGameAccessResponse* resp) {
+               return service->CheckGameAccess(ctx, req, resp);
+             }, this)));
+  AddMethod(new ::grpc::internal::RpcServiceMethod(
+      CoreService_method_names[26],
+      ::grpc::internal::RpcMethod::NORMAL_RPC,
+      new ::grpc::internal::RpcMethodHandler< CoreService::Service, ::playmesh::core::v1::BatchGetPlayersRequest, ::playmesh::core::v1::BatchGetPlayersResponse, ::grpc::protobuf::MessageLite, ::grpc::protobuf::MessageLite>(
+          [](CoreService::Service* service,
+             ::grpc::ServerContext* ctx,
+             const ::playmesh::core::v1::BatchGetPlayersRequest* req,
+             ::playmesh::core::v1::BatchGetPlayersResponse* resp) {
+               return service->BatchGetPlayers(ctx, req, resp);
+             }, this)));
 }
 
 CoreService::Service::~Service() {
@@ -1043,6 +1148,27 @@ CoreService::Service::~Service() {
 }
 
 ::grpc::Status CoreService::Service::ListPlayers(::grpc::ServerContext* context, const ::playmesh::core::v1::ListPlayersRequest* request, ::playmesh::core::v1::ListPlayersResponse* response) {
+  (void) context;
+  (void) request;
+  (void) response;
+  return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+}
+
+::grpc::Status CoreService::Service::GetInternalGameConfig(::grpc::ServerContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest* request, ::playmesh::core::v1::GetInternalGameConfigResponse* response) {
+  (void) context;
+  (void) request;
+  (void) response;
+  return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+}
+
+::grpc::Status CoreService::Service::CheckGameAccess(::grpc::ServerContext* context, const ::playmesh::core::v1::CheckGameAccessRequest* request, ::playmesh::core::v1::CheckGameAccessResponse* response) {
+  (void) context;
+  (void) request;
+  (void) response;
+  return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+}
+
+::grpc::Status CoreService::Service::BatchGetPlayers(::grpc::ServerContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest* request, ::playmesh::core::v1::BatchGetPlayersResponse* response) {
   (void) context;
   (void) request;
   (void) response;

@@ -232,6 +232,33 @@ class CoreService final {
     std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::ListPlayersResponse>> PrepareAsyncListPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::ListPlayersRequest& request, ::grpc::CompletionQueue* cq) {
       return std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::ListPlayersResponse>>(PrepareAsyncListPlayersRaw(context, request, cq));
     }
+    // Internal (other Playmesh services only): a game's whole configuration, for the services that act on
+    // it. They cache it and drop their copy on the `game.updated` event. No REST route.
+    virtual ::grpc::Status GetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::playmesh::core::v1::GetInternalGameConfigResponse* response) = 0;
+    std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::GetInternalGameConfigResponse>> AsyncGetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::GetInternalGameConfigResponse>>(AsyncGetInternalGameConfigRaw(context, request, cq));
+    }
+    std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::GetInternalGameConfigResponse>> PrepareAsyncGetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::GetInternalGameConfigResponse>>(PrepareAsyncGetInternalGameConfigRaw(context, request, cq));
+    }
+    // Internal (other Playmesh services only): succeeds if the developer is a member of the studio and
+    // the studio has the game; NOT_FOUND otherwise. Backs the developer RPCs of other services.
+    virtual ::grpc::Status CheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::playmesh::core::v1::CheckGameAccessResponse* response) = 0;
+    std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::CheckGameAccessResponse>> AsyncCheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::CheckGameAccessResponse>>(AsyncCheckGameAccessRaw(context, request, cq));
+    }
+    std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::CheckGameAccessResponse>> PrepareAsyncCheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::CheckGameAccessResponse>>(PrepareAsyncCheckGameAccessRaw(context, request, cq));
+    }
+    // Internal (other Playmesh services only): players of one game by id, with display names and
+    // ratings; ids that are not players of the game are left out.
+    virtual ::grpc::Status BatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::playmesh::core::v1::BatchGetPlayersResponse* response) = 0;
+    std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::BatchGetPlayersResponse>> AsyncBatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::BatchGetPlayersResponse>>(AsyncBatchGetPlayersRaw(context, request, cq));
+    }
+    std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::BatchGetPlayersResponse>> PrepareAsyncBatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::BatchGetPlayersResponse>>(PrepareAsyncBatchGetPlayersRaw(context, request, cq));
+    }
     class async_interface {
      public:
       virtual ~async_interface() {}
@@ -308,6 +335,18 @@ class CoreService final {
       // Lists the players of a studio's game, oldest first (developer view).
       virtual void ListPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::ListPlayersRequest* request, ::playmesh::core::v1::ListPlayersResponse* response, std::function<void(::grpc::Status)>) = 0;
       virtual void ListPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::ListPlayersRequest* request, ::playmesh::core::v1::ListPlayersResponse* response, ::grpc::ClientUnaryReactor* reactor) = 0;
+      // Internal (other Playmesh services only): a game's whole configuration, for the services that act on
+      // it. They cache it and drop their copy on the `game.updated` event. No REST route.
+      virtual void GetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest* request, ::playmesh::core::v1::GetInternalGameConfigResponse* response, std::function<void(::grpc::Status)>) = 0;
+      virtual void GetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest* request, ::playmesh::core::v1::GetInternalGameConfigResponse* response, ::grpc::ClientUnaryReactor* reactor) = 0;
+      // Internal (other Playmesh services only): succeeds if the developer is a member of the studio and
+      // the studio has the game; NOT_FOUND otherwise. Backs the developer RPCs of other services.
+      virtual void CheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest* request, ::playmesh::core::v1::CheckGameAccessResponse* response, std::function<void(::grpc::Status)>) = 0;
+      virtual void CheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest* request, ::playmesh::core::v1::CheckGameAccessResponse* response, ::grpc::ClientUnaryReactor* reactor) = 0;
+      // Internal (other Playmesh services only): players of one game by id, with display names and
+      // ratings; ids that are not players of the game are left out.
+      virtual void BatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest* request, ::playmesh::core::v1::BatchGetPlayersResponse* response, std::function<void(::grpc::Status)>) = 0;
+      virtual void BatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest* request, ::playmesh::core::v1::BatchGetPlayersResponse* response, ::grpc::ClientUnaryReactor* reactor) = 0;
     };
     typedef class async_interface experimental_async_interface;
     virtual class async_interface* async() { return nullptr; }
@@ -361,6 +400,12 @@ class CoreService final {
     virtual ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::GetPlayerResponse>* PrepareAsyncGetPlayerRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::GetPlayerRequest& request, ::grpc::CompletionQueue* cq) = 0;
     virtual ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::ListPlayersResponse>* AsyncListPlayersRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::ListPlayersRequest& request, ::grpc::CompletionQueue* cq) = 0;
     virtual ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::ListPlayersResponse>* PrepareAsyncListPlayersRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::ListPlayersRequest& request, ::grpc::CompletionQueue* cq) = 0;
+    virtual ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::GetInternalGameConfigResponse>* AsyncGetInternalGameConfigRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::grpc::CompletionQueue* cq) = 0;
+    virtual ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::GetInternalGameConfigResponse>* PrepareAsyncGetInternalGameConfigRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::grpc::CompletionQueue* cq) = 0;
+    virtual ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::CheckGameAccessResponse>* AsyncCheckGameAccessRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::grpc::CompletionQueue* cq) = 0;
+    virtual ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::CheckGameAccessResponse>* PrepareAsyncCheckGameAccessRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::grpc::CompletionQueue* cq) = 0;
+    virtual ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::BatchGetPlayersResponse>* AsyncBatchGetPlayersRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::grpc::CompletionQueue* cq) = 0;
+    virtual ::grpc::ClientAsyncResponseReaderInterface< ::playmesh::core::v1::BatchGetPlayersResponse>* PrepareAsyncBatchGetPlayersRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::grpc::CompletionQueue* cq) = 0;
   };
   class Stub final : public StubInterface {
    public:
@@ -533,6 +578,27 @@ class CoreService final {
     std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::ListPlayersResponse>> PrepareAsyncListPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::ListPlayersRequest& request, ::grpc::CompletionQueue* cq) {
       return std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::ListPlayersResponse>>(PrepareAsyncListPlayersRaw(context, request, cq));
     }
+    ::grpc::Status GetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::playmesh::core::v1::GetInternalGameConfigResponse* response) override;
+    std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::GetInternalGameConfigResponse>> AsyncGetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::GetInternalGameConfigResponse>>(AsyncGetInternalGameConfigRaw(context, request, cq));
+    }
+    std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::GetInternalGameConfigResponse>> PrepareAsyncGetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::GetInternalGameConfigResponse>>(PrepareAsyncGetInternalGameConfigRaw(context, request, cq));
+    }
+    ::grpc::Status CheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::playmesh::core::v1::CheckGameAccessResponse* response) override;
+    std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::CheckGameAccessResponse>> AsyncCheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::CheckGameAccessResponse>>(AsyncCheckGameAccessRaw(context, request, cq));
+    }
+    std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::CheckGameAccessResponse>> PrepareAsyncCheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::CheckGameAccessResponse>>(PrepareAsyncCheckGameAccessRaw(context, request, cq));
+    }
+    ::grpc::Status BatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::playmesh::core::v1::BatchGetPlayersResponse* response) override;
+    std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::BatchGetPlayersResponse>> AsyncBatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::BatchGetPlayersResponse>>(AsyncBatchGetPlayersRaw(context, request, cq));
+    }
+    std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::BatchGetPlayersResponse>> PrepareAsyncBatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::grpc::CompletionQueue* cq) {
+      return std::unique_ptr< ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::BatchGetPlayersResponse>>(PrepareAsyncBatchGetPlayersRaw(context, request, cq));
+    }
     class async final :
       public StubInterface::async_interface {
      public:
@@ -584,6 +650,12 @@ class CoreService final {
       void GetPlayer(::grpc::ClientContext* context, const ::playmesh::core::v1::GetPlayerRequest* request, ::playmesh::core::v1::GetPlayerResponse* response, ::grpc::ClientUnaryReactor* reactor) override;
       void ListPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::ListPlayersRequest* request, ::playmesh::core::v1::ListPlayersResponse* response, std::function<void(::grpc::Status)>) override;
       void ListPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::ListPlayersRequest* request, ::playmesh::core::v1::ListPlayersResponse* response, ::grpc::ClientUnaryReactor* reactor) override;
+      void GetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest* request, ::playmesh::core::v1::GetInternalGameConfigResponse* response, std::function<void(::grpc::Status)>) override;
+      void GetInternalGameConfig(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest* request, ::playmesh::core::v1::GetInternalGameConfigResponse* response, ::grpc::ClientUnaryReactor* reactor) override;
+      void CheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest* request, ::playmesh::core::v1::CheckGameAccessResponse* response, std::function<void(::grpc::Status)>) override;
+      void CheckGameAccess(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest* request, ::playmesh::core::v1::CheckGameAccessResponse* response, ::grpc::ClientUnaryReactor* reactor) override;
+      void BatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest* request, ::playmesh::core::v1::BatchGetPlayersResponse* response, std::function<void(::grpc::Status)>) override;
+      void BatchGetPlayers(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest* request, ::playmesh::core::v1::BatchGetPlayersResponse* response, ::grpc::ClientUnaryReactor* reactor) override;
      private:
       friend class Stub;
       explicit async(Stub* stub): stub_(stub) { }
@@ -643,6 +715,12 @@ class CoreService final {
     ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::GetPlayerResponse>* PrepareAsyncGetPlayerRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::GetPlayerRequest& request, ::grpc::CompletionQueue* cq) override;
     ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::ListPlayersResponse>* AsyncListPlayersRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::ListPlayersRequest& request, ::grpc::CompletionQueue* cq) override;
     ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::ListPlayersResponse>* PrepareAsyncListPlayersRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::ListPlayersRequest& request, ::grpc::CompletionQueue* cq) override;
+    ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::GetInternalGameConfigResponse>* AsyncGetInternalGameConfigRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::grpc::CompletionQueue* cq) override;
+    ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::GetInternalGameConfigResponse>* PrepareAsyncGetInternalGameConfigRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest& request, ::grpc::CompletionQueue* cq) override;
+    ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::CheckGameAccessResponse>* AsyncCheckGameAccessRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::grpc::CompletionQueue* cq) override;
+    ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::CheckGameAccessResponse>* PrepareAsyncCheckGameAccessRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::CheckGameAccessRequest& request, ::grpc::CompletionQueue* cq) override;
+    ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::BatchGetPlayersResponse>* AsyncBatchGetPlayersRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::grpc::CompletionQueue* cq) override;
+    ::grpc::ClientAsyncResponseReader< ::playmesh::core::v1::BatchGetPlayersResponse>* PrepareAsyncBatchGetPlayersRaw(::grpc::ClientContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest& request, ::grpc::CompletionQueue* cq) override;
     const ::grpc::internal::RpcMethod rpcmethod_RegisterDeveloper_;
     const ::grpc::internal::RpcMethod rpcmethod_LoginDeveloper_;
     const ::grpc::internal::RpcMethod rpcmethod_GetDeveloper_;
@@ -667,6 +745,9 @@ class CoreService final {
     const ::grpc::internal::RpcMethod rpcmethod_UpdateAccount_;
     const ::grpc::internal::RpcMethod rpcmethod_GetPlayer_;
     const ::grpc::internal::RpcMethod rpcmethod_ListPlayers_;
+    const ::grpc::internal::RpcMethod rpcmethod_GetInternalGameConfig_;
+    const ::grpc::internal::RpcMethod rpcmethod_CheckGameAccess_;
+    const ::grpc::internal::RpcMethod rpcmethod_BatchGetPlayers_;
   };
   static std::unique_ptr<Stub> NewStub(const std::shared_ptr< ::grpc::ChannelInterface>& channel, const ::grpc::StubOptions& options = ::grpc::StubOptions());
 
@@ -723,6 +804,15 @@ class CoreService final {
     virtual ::grpc::Status GetPlayer(::grpc::ServerContext* context, const ::playmesh::core::v1::GetPlayerRequest* request, ::playmesh::core::v1::GetPlayerResponse* response);
     // Lists the players of a studio's game, oldest first (developer view).
     virtual ::grpc::Status ListPlayers(::grpc::ServerContext* context, const ::playmesh::core::v1::ListPlayersRequest* request, ::playmesh::core::v1::ListPlayersResponse* response);
+    // Internal (other Playmesh services only): a game's whole configuration, for the services that act on
+    // it. They cache it and drop their copy on the `game.updated` event. No REST route.
+    virtual ::grpc::Status GetInternalGameConfig(::grpc::ServerContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest* request, ::playmesh::core::v1::GetInternalGameConfigResponse* response);
+    // Internal (other Playmesh services only): succeeds if the developer is a member of the studio and
+    // the studio has the game; NOT_FOUND otherwise. Backs the developer RPCs of other services.
+    virtual ::grpc::Status CheckGameAccess(::grpc::ServerContext* context, const ::playmesh::core::v1::CheckGameAccessRequest* request, ::playmesh::core::v1::CheckGameAccessResponse* response);
+    // Internal (other Playmesh services only): players of one game by id, with display names and
+    // ratings; ids that are not players of the game are left out.
+    virtual ::grpc::Status BatchGetPlayers(::grpc::ServerContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest* request, ::playmesh::core::v1::BatchGetPlayersResponse* response);
   };
   template <class BaseClass>
   class WithAsyncMethod_RegisterDeveloper : public BaseClass {
@@ -1204,7 +1294,67 @@ class CoreService final {
       ::grpc::Service::RequestAsyncUnary(23, context, request, response, new_call_cq, notification_cq, tag);
     }
   };
-  typedef WithAsyncMethod_RegisterDeveloper<WithAsyncMethod_LoginDeveloper<WithAsyncMethod_GetDeveloper<WithAsyncMethod_CreateStudio<WithAsyncMethod_GetStudio<WithAsyncMethod_ListStudios<WithAsyncMethod_CreateGame<WithAsyncMethod_GetGame<WithAsyncMethod_ListGames<WithAsyncMethod_UpdateGame<WithAsyncMethod_GetGameConfig<WithAsyncMethod_CreateApiKey<WithAsyncMethod_ListApiKeys<WithAsyncMethod_RevokeApiKey<WithAsyncMethod_AuthenticateDevice<WithAsyncMethod_AuthenticateEmail<WithAsyncMethod_AuthenticateCustom<WithAsyncMethod_RefreshToken<WithAsyncMethod_Logout<WithAsyncMethod_GetJwks<WithAsyncMethod_GetAccount<WithAsyncMethod_UpdateAccount<WithAsyncMethod_GetPlayer<WithAsyncMethod_ListPlayers<Service > > > > > > > > > > > > > > > > > > > > > > > > AsyncService;
+  template <class BaseClass>
+  class WithAsyncMethod_GetInternalGameConfig : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithAsyncMethod_GetInternalGameConfig() {
+      ::grpc::Service::MarkMethodAsync(24);
+    }
+    ~WithAsyncMethod_GetInternalGameConfig() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status GetInternalGameConfig(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::GetInternalGameConfigRequest* /*request*/, ::playmesh::core::v1::GetInternalGameConfigResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    void RequestGetInternalGameConfig(::grpc::ServerContext* context, ::playmesh::core::v1::GetInternalGameConfigRequest* request, ::grpc::ServerAsyncResponseWriter< ::playmesh::core::v1::GetInternalGameConfigResponse>* response, ::grpc::CompletionQueue* new_call_cq, ::grpc::ServerCompletionQueue* notification_cq, void *tag) {
+      ::grpc::Service::RequestAsyncUnary(24, context, request, response, new_call_cq, notification_cq, tag);
+    }
+  };
+  template <class BaseClass>
+  class WithAsyncMethod_CheckGameAccess : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithAsyncMethod_CheckGameAccess() {
+      ::grpc::Service::MarkMethodAsync(25);
+    }
+    ~WithAsyncMethod_CheckGameAccess() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status CheckGameAccess(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::CheckGameAccessRequest* /*request*/, ::playmesh::core::v1::CheckGameAccessResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    void RequestCheckGameAccess(::grpc::ServerContext* context, ::playmesh::core::v1::CheckGameAccessRequest* request, ::grpc::ServerAsyncResponseWriter< ::playmesh::core::v1::CheckGameAccessResponse>* response, ::grpc::CompletionQueue* new_call_cq, ::grpc::ServerCompletionQueue* notification_cq, void *tag) {
+      ::grpc::Service::RequestAsyncUnary(25, context, request, response, new_call_cq, notification_cq, tag);
+    }
+  };
+  template <class BaseClass>
+  class WithAsyncMethod_BatchGetPlayers : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithAsyncMethod_BatchGetPlayers() {
+      ::grpc::Service::MarkMethodAsync(26);
+    }
+    ~WithAsyncMethod_BatchGetPlayers() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status BatchGetPlayers(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::BatchGetPlayersRequest* /*request*/, ::playmesh::core::v1::BatchGetPlayersResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    void RequestBatchGetPlayers(::grpc::ServerContext* context, ::playmesh::core::v1::BatchGetPlayersRequest* request, ::grpc::ServerAsyncResponseWriter< ::playmesh::core::v1::BatchGetPlayersResponse>* response, ::grpc::CompletionQueue* new_call_cq, ::grpc::ServerCompletionQueue* notification_cq, void *tag) {
+      ::grpc::Service::RequestAsyncUnary(26, context, request, response, new_call_cq, notification_cq, tag);
+    }
+  };
+  typedef WithAsyncMethod_RegisterDeveloper<WithAsyncMethod_LoginDeveloper<WithAsyncMethod_GetDeveloper<WithAsyncMethod_CreateStudio<WithAsyncMethod_GetStudio<WithAsyncMethod_ListStudios<WithAsyncMethod_CreateGame<WithAsyncMethod_GetGame<WithAsyncMethod_ListGames<WithAsyncMethod_UpdateGame<WithAsyncMethod_GetGameConfig<WithAsyncMethod_CreateApiKey<WithAsyncMethod_ListApiKeys<WithAsyncMethod_RevokeApiKey<WithAsyncMethod_AuthenticateDevice<WithAsyncMethod_AuthenticateEmail<WithAsyncMethod_AuthenticateCustom<WithAsyncMethod_RefreshToken<WithAsyncMethod_Logout<WithAsyncMethod_GetJwks<WithAsyncMethod_GetAccount<WithAsyncMethod_UpdateAccount<WithAsyncMethod_GetPlayer<WithAsyncMethod_ListPlayers<WithAsyncMethod_GetInternalGameConfig<WithAsyncMethod_CheckGameAccess<WithAsyncMethod_BatchGetPlayers<Service > > > > > > > > > > > > > > > > > > > > > > > > > > > AsyncService;
   template <class BaseClass>
   class WithCallbackMethod_RegisterDeveloper : public BaseClass {
    private:
@@ -1853,7 +2003,88 @@ class CoreService final {
     virtual ::grpc::ServerUnaryReactor* ListPlayers(
       ::grpc::CallbackServerContext* /*context*/, const ::playmesh::core::v1::ListPlayersRequest* /*request*/, ::playmesh::core::v1::ListPlayersResponse* /*response*/)  { return nullptr; }
   };
-  typedef WithCallbackMethod_RegisterDeveloper<WithCallbackMethod_LoginDeveloper<WithCallbackMethod_GetDeveloper<WithCallbackMethod_CreateStudio<WithCallbackMethod_GetStudio<WithCallbackMethod_ListStudios<WithCallbackMethod_CreateGame<WithCallbackMethod_GetGame<WithCallbackMethod_ListGames<WithCallbackMethod_UpdateGame<WithCallbackMethod_GetGameConfig<WithCallbackMethod_CreateApiKey<WithCallbackMethod_ListApiKeys<WithCallbackMethod_RevokeApiKey<WithCallbackMethod_AuthenticateDevice<WithCallbackMethod_AuthenticateEmail<WithCallbackMethod_AuthenticateCustom<WithCallbackMethod_RefreshToken<WithCallbackMethod_Logout<WithCallbackMethod_GetJwks<WithCallbackMethod_GetAccount<WithCallbackMethod_UpdateAccount<WithCallbackMethod_GetPlayer<WithCallbackMethod_ListPlayers<Service > > > > > > > > > > > > > > > > > > > > > > > > CallbackService;
+  template <class BaseClass>
+  class WithCallbackMethod_GetInternalGameConfig : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithCallbackMethod_GetInternalGameConfig() {
+      ::grpc::Service::MarkMethodCallback(24,
+          new ::grpc::internal::CallbackUnaryHandler< ::playmesh::core::v1::GetInternalGameConfigRequest, ::playmesh::core::v1::GetInternalGameConfigResponse>(
+            [this](
+                   ::grpc::CallbackServerContext* context, const ::playmesh::core::v1::GetInternalGameConfigRequest* request, ::playmesh::core::v1::GetInternalGameConfigResponse* response) { return this->GetInternalGameConfig(context, request, response); }));}
+    void SetMessageAllocatorFor_GetInternalGameConfig(
+        ::grpc::MessageAllocator< ::playmesh::core::v1::GetInternalGameConfigRequest, ::playmesh::core::v1::GetInternalGameConfigResponse>* allocator) {
+      ::grpc::internal::MethodHandler* const handler = ::grpc::Service::GetHandler(24);
+      static_cast<::grpc::internal::CallbackUnaryHandler< ::playmesh::core::v1::GetInternalGameConfigRequest, ::playmesh::core::v1::GetInternalGameConfigResponse>*>(handler)
+              ->SetMessageAllocator(allocator);
+    }
+    ~WithCallbackMethod_GetInternalGameConfig() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status GetInternalGameConfig(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::GetInternalGameConfigRequest* /*request*/, ::playmesh::core::v1::GetInternalGameConfigResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    virtual ::grpc::ServerUnaryReactor* GetInternalGameConfig(
+      ::grpc::CallbackServerContext* /*context*/, const ::playmesh::core::v1::GetInternalGameConfigRequest* /*request*/, ::playmesh::core::v1::GetInternalGameConfigResponse* /*response*/)  { return nullptr; }
+  };
+  template <class BaseClass>
+  class WithCallbackMethod_CheckGameAccess : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithCallbackMethod_CheckGameAccess() {
+      ::grpc::Service::MarkMethodCallback(25,
+          new ::grpc::internal::CallbackUnaryHandler< ::playmesh::core::v1::CheckGameAccessRequest, ::playmesh::core::v1::CheckGameAccessResponse>(
+            [this](
+                   ::grpc::CallbackServerContext* context, const ::playmesh::core::v1::CheckGameAccessRequest* request, ::playmesh::core::v1::CheckGameAccessResponse* response) { return this->CheckGameAccess(context, request, response); }));}
+    void SetMessageAllocatorFor_CheckGameAccess(
+        ::grpc::MessageAllocator< ::playmesh::core::v1::CheckGameAccessRequest, ::playmesh::core::v1::CheckGameAccessResponse>* allocator) {
+      ::grpc::internal::MethodHandler* const handler = ::grpc::Service::GetHandler(25);
+      static_cast<::grpc::internal::CallbackUnaryHandler< ::playmesh::core::v1::CheckGameAccessRequest, ::playmesh::core::v1::CheckGameAccessResponse>*>(handler)
+              ->SetMessageAllocator(allocator);
+    }
+    ~WithCallbackMethod_CheckGameAccess() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status CheckGameAccess(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::CheckGameAccessRequest* /*request*/, ::playmesh::core::v1::CheckGameAccessResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    virtual ::grpc::ServerUnaryReactor* CheckGameAccess(
+      ::grpc::CallbackServerContext* /*context*/, const ::playmesh::core::v1::CheckGameAccessRequest* /*request*/, ::playmesh::core::v1::CheckGameAccessResponse* /*response*/)  { return nullptr; }
+  };
+  template <class BaseClass>
+  class WithCallbackMethod_BatchGetPlayers : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithCallbackMethod_BatchGetPlayers() {
+      ::grpc::Service::MarkMethodCallback(26,
+          new ::grpc::internal::CallbackUnaryHandler< ::playmesh::core::v1::BatchGetPlayersRequest, ::playmesh::core::v1::BatchGetPlayersResponse>(
+            [this](
+                   ::grpc::CallbackServerContext* context, const ::playmesh::core::v1::BatchGetPlayersRequest* request, ::playmesh::core::v1::BatchGetPlayersResponse* response) { return this->BatchGetPlayers(context, request, response); }));}
+    void SetMessageAllocatorFor_BatchGetPlayers(
+        ::grpc::MessageAllocator< ::playmesh::core::v1::BatchGetPlayersRequest, ::playmesh::core::v1::BatchGetPlayersResponse>* allocator) {
+      ::grpc::internal::MethodHandler* const handler = ::grpc::Service::GetHandler(26);
+      static_cast<::grpc::internal::CallbackUnaryHandler< ::playmesh::core::v1::BatchGetPlayersRequest, ::playmesh::core::v1::BatchGetPlayersResponse>*>(handler)
+              ->SetMessageAllocator(allocator);
+    }
+    ~WithCallbackMethod_BatchGetPlayers() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status BatchGetPlayers(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::BatchGetPlayersRequest* /*request*/, ::playmesh::core::v1::BatchGetPlayersResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    virtual ::grpc::ServerUnaryReactor* BatchGetPlayers(
+      ::grpc::CallbackServerContext* /*context*/, const ::playmesh::core::v1::BatchGetPlayersRequest* /*request*/, ::playmesh::core::v1::BatchGetPlayersResponse* /*response*/)  { return nullptr; }
+  };
+  typedef WithCallbackMethod_RegisterDeveloper<WithCallbackMethod_LoginDeveloper<WithCallbackMethod_GetDeveloper<WithCallbackMethod_CreateStudio<WithCallbackMethod_GetStudio<WithCallbackMethod_ListStudios<WithCallbackMethod_CreateGame<WithCallbackMethod_GetGame<WithCallbackMethod_ListGames<WithCallbackMethod_UpdateGame<WithCallbackMethod_GetGameConfig<WithCallbackMethod_CreateApiKey<WithCallbackMethod_ListApiKeys<WithCallbackMethod_RevokeApiKey<WithCallbackMethod_AuthenticateDevice<WithCallbackMethod_AuthenticateEmail<WithCallbackMethod_AuthenticateCustom<WithCallbackMethod_RefreshToken<WithCallbackMethod_Logout<WithCallbackMethod_GetJwks<WithCallbackMethod_GetAccount<WithCallbackMethod_UpdateAccount<WithCallbackMethod_GetPlayer<WithCallbackMethod_ListPlayers<WithCallbackMethod_GetInternalGameConfig<WithCallbackMethod_CheckGameAccess<WithCallbackMethod_BatchGetPlayers<Service > > > > > > > > > > > > > > > > > > > > > > > > > > > CallbackService;
   typedef CallbackService ExperimentalCallbackService;
   template <class BaseClass>
   class WithGenericMethod_RegisterDeveloper : public BaseClass {
@@ -2259,6 +2490,57 @@ class CoreService final {
     }
     // disable synchronous version of this method
     ::grpc::Status ListPlayers(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::ListPlayersRequest* /*request*/, ::playmesh::core::v1::ListPlayersResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+  };
+  template <class BaseClass>
+  class WithGenericMethod_GetInternalGameConfig : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithGenericMethod_GetInternalGameConfig() {
+      ::grpc::Service::MarkMethodGeneric(24);
+    }
+    ~WithGenericMethod_GetInternalGameConfig() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status GetInternalGameConfig(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::GetInternalGameConfigRequest* /*request*/, ::playmesh::core::v1::GetInternalGameConfigResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+  };
+  template <class BaseClass>
+  class WithGenericMethod_CheckGameAccess : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithGenericMethod_CheckGameAccess() {
+      ::grpc::Service::MarkMethodGeneric(25);
+    }
+    ~WithGenericMethod_CheckGameAccess() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status CheckGameAccess(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::CheckGameAccessRequest* /*request*/, ::playmesh::core::v1::CheckGameAccessResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+  };
+  template <class BaseClass>
+  class WithGenericMethod_BatchGetPlayers : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithGenericMethod_BatchGetPlayers() {
+      ::grpc::Service::MarkMethodGeneric(26);
+    }
+    ~WithGenericMethod_BatchGetPlayers() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status BatchGetPlayers(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::BatchGetPlayersRequest* /*request*/, ::playmesh::core::v1::BatchGetPlayersResponse* /*response*/) override {
       abort();
       return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
     }
@@ -2741,6 +3023,66 @@ class CoreService final {
     }
     void RequestListPlayers(::grpc::ServerContext* context, ::grpc::ByteBuffer* request, ::grpc::ServerAsyncResponseWriter< ::grpc::ByteBuffer>* response, ::grpc::CompletionQueue* new_call_cq, ::grpc::ServerCompletionQueue* notification_cq, void *tag) {
       ::grpc::Service::RequestAsyncUnary(23, context, request, response, new_call_cq, notification_cq, tag);
+    }
+  };
+  template <class BaseClass>
+  class WithRawMethod_GetInternalGameConfig : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithRawMethod_GetInternalGameConfig() {
+      ::grpc::Service::MarkMethodRaw(24);
+    }
+    ~WithRawMethod_GetInternalGameConfig() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status GetInternalGameConfig(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::GetInternalGameConfigRequest* /*request*/, ::playmesh::core::v1::GetInternalGameConfigResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    void RequestGetInternalGameConfig(::grpc::ServerContext* context, ::grpc::ByteBuffer* request, ::grpc::ServerAsyncResponseWriter< ::grpc::ByteBuffer>* response, ::grpc::CompletionQueue* new_call_cq, ::grpc::ServerCompletionQueue* notification_cq, void *tag) {
+      ::grpc::Service::RequestAsyncUnary(24, context, request, response, new_call_cq, notification_cq, tag);
+    }
+  };
+  template <class BaseClass>
+  class WithRawMethod_CheckGameAccess : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithRawMethod_CheckGameAccess() {
+      ::grpc::Service::MarkMethodRaw(25);
+    }
+    ~WithRawMethod_CheckGameAccess() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status CheckGameAccess(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::CheckGameAccessRequest* /*request*/, ::playmesh::core::v1::CheckGameAccessResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    void RequestCheckGameAccess(::grpc::ServerContext* context, ::grpc::ByteBuffer* request, ::grpc::ServerAsyncResponseWriter< ::grpc::ByteBuffer>* response, ::grpc::CompletionQueue* new_call_cq, ::grpc::ServerCompletionQueue* notification_cq, void *tag) {
+      ::grpc::Service::RequestAsyncUnary(25, context, request, response, new_call_cq, notification_cq, tag);
+    }
+  };
+  template <class BaseClass>
+  class WithRawMethod_BatchGetPlayers : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithRawMethod_BatchGetPlayers() {
+      ::grpc::Service::MarkMethodRaw(26);
+    }
+    ~WithRawMethod_BatchGetPlayers() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status BatchGetPlayers(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::BatchGetPlayersRequest* /*request*/, ::playmesh::core::v1::BatchGetPlayersResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    void RequestBatchGetPlayers(::grpc::ServerContext* context, ::grpc::ByteBuffer* request, ::grpc::ServerAsyncResponseWriter< ::grpc::ByteBuffer>* response, ::grpc::CompletionQueue* new_call_cq, ::grpc::ServerCompletionQueue* notification_cq, void *tag) {
+      ::grpc::Service::RequestAsyncUnary(26, context, request, response, new_call_cq, notification_cq, tag);
     }
   };
   template <class BaseClass>
@@ -3269,6 +3611,72 @@ class CoreService final {
       return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
     }
     virtual ::grpc::ServerUnaryReactor* ListPlayers(
+      ::grpc::CallbackServerContext* /*context*/, const ::grpc::ByteBuffer* /*request*/, ::grpc::ByteBuffer* /*response*/)  { return nullptr; }
+  };
+  template <class BaseClass>
+  class WithRawCallbackMethod_GetInternalGameConfig : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithRawCallbackMethod_GetInternalGameConfig() {
+      ::grpc::Service::MarkMethodRawCallback(24,
+          new ::grpc::internal::CallbackUnaryHandler< ::grpc::ByteBuffer, ::grpc::ByteBuffer>(
+            [this](
+                   ::grpc::CallbackServerContext* context, const ::grpc::ByteBuffer* request, ::grpc::ByteBuffer* response) { return this->GetInternalGameConfig(context, request, response); }));
+    }
+    ~WithRawCallbackMethod_GetInternalGameConfig() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status GetInternalGameConfig(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::GetInternalGameConfigRequest* /*request*/, ::playmesh::core::v1::GetInternalGameConfigResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    virtual ::grpc::ServerUnaryReactor* GetInternalGameConfig(
+      ::grpc::CallbackServerContext* /*context*/, const ::grpc::ByteBuffer* /*request*/, ::grpc::ByteBuffer* /*response*/)  { return nullptr; }
+  };
+  template <class BaseClass>
+  class WithRawCallbackMethod_CheckGameAccess : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithRawCallbackMethod_CheckGameAccess() {
+      ::grpc::Service::MarkMethodRawCallback(25,
+          new ::grpc::internal::CallbackUnaryHandler< ::grpc::ByteBuffer, ::grpc::ByteBuffer>(
+            [this](
+                   ::grpc::CallbackServerContext* context, const ::grpc::ByteBuffer* request, ::grpc::ByteBuffer* response) { return this->CheckGameAccess(context, request, response); }));
+    }
+    ~WithRawCallbackMethod_CheckGameAccess() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status CheckGameAccess(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::CheckGameAccessRequest* /*request*/, ::playmesh::core::v1::CheckGameAccessResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    virtual ::grpc::ServerUnaryReactor* CheckGameAccess(
+      ::grpc::CallbackServerContext* /*context*/, const ::grpc::ByteBuffer* /*request*/, ::grpc::ByteBuffer* /*response*/)  { return nullptr; }
+  };
+  template <class BaseClass>
+  class WithRawCallbackMethod_BatchGetPlayers : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithRawCallbackMethod_BatchGetPlayers() {
+      ::grpc::Service::MarkMethodRawCallback(26,
+          new ::grpc::internal::CallbackUnaryHandler< ::grpc::ByteBuffer, ::grpc::ByteBuffer>(
+            [this](
+                   ::grpc::CallbackServerContext* context, const ::grpc::ByteBuffer* request, ::grpc::ByteBuffer* response) { return this->BatchGetPlayers(context, request, response); }));
+    }
+    ~WithRawCallbackMethod_BatchGetPlayers() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable synchronous version of this method
+    ::grpc::Status BatchGetPlayers(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::BatchGetPlayersRequest* /*request*/, ::playmesh::core::v1::BatchGetPlayersResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    virtual ::grpc::ServerUnaryReactor* BatchGetPlayers(
       ::grpc::CallbackServerContext* /*context*/, const ::grpc::ByteBuffer* /*request*/, ::grpc::ByteBuffer* /*response*/)  { return nullptr; }
   };
   template <class BaseClass>
@@ -3919,9 +4327,90 @@ class CoreService final {
     // replace default version of method with streamed unary
     virtual ::grpc::Status StreamedListPlayers(::grpc::ServerContext* context, ::grpc::ServerUnaryStreamer< ::playmesh::core::v1::ListPlayersRequest,::playmesh::core::v1::ListPlayersResponse>* server_unary_streamer) = 0;
   };
-  typedef WithStreamedUnaryMethod_RegisterDeveloper<WithStreamedUnaryMethod_LoginDeveloper<WithStreamedUnaryMethod_GetDeveloper<WithStreamedUnaryMethod_CreateStudio<WithStreamedUnaryMethod_GetStudio<WithStreamedUnaryMethod_ListStudios<WithStreamedUnaryMethod_CreateGame<WithStreamedUnaryMethod_GetGame<WithStreamedUnaryMethod_ListGames<WithStreamedUnaryMethod_UpdateGame<WithStreamedUnaryMethod_GetGameConfig<WithStreamedUnaryMethod_CreateApiKey<WithStreamedUnaryMethod_ListApiKeys<WithStreamedUnaryMethod_RevokeApiKey<WithStreamedUnaryMethod_AuthenticateDevice<WithStreamedUnaryMethod_AuthenticateEmail<WithStreamedUnaryMethod_AuthenticateCustom<WithStreamedUnaryMethod_RefreshToken<WithStreamedUnaryMethod_Logout<WithStreamedUnaryMethod_GetJwks<WithStreamedUnaryMethod_GetAccount<WithStreamedUnaryMethod_UpdateAccount<WithStreamedUnaryMethod_GetPlayer<WithStreamedUnaryMethod_ListPlayers<Service > > > > > > > > > > > > > > > > > > > > > > > > StreamedUnaryService;
+  template <class BaseClass>
+  class WithStreamedUnaryMethod_GetInternalGameConfig : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithStreamedUnaryMethod_GetInternalGameConfig() {
+      ::grpc::Service::MarkMethodStreamed(24,
+        new ::grpc::internal::StreamedUnaryHandler<
+          ::playmesh::core::v1::GetInternalGameConfigRequest, ::playmesh::core::v1::GetInternalGameConfigResponse>(
+            [this](::grpc::ServerContext* context,
+                   ::grpc::ServerUnaryStreamer<
+                     ::playmesh::core::v1::GetInternalGameConfigRequest, ::playmesh::core::v1::GetInternalGameConfigResponse>* streamer) {
+                       return this->StreamedGetInternalGameConfig(context,
+                         streamer);
+                  }));
+    }
+    ~WithStreamedUnaryMethod_GetInternalGameConfig() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable regular version of this method
+    ::grpc::Status GetInternalGameConfig(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::GetInternalGameConfigRequest* /*request*/, ::playmesh::core::v1::GetInternalGameConfigResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    // replace default version of method with streamed unary
+    virtual ::grpc::Status StreamedGetInternalGameConfig(::grpc::ServerContext* context, ::grpc::ServerUnaryStreamer< ::playmesh::core::v1::GetInternalGameConfigRequest,::playmesh::core::v1::GetInternalGameConfigResponse>* server_unary_streamer) = 0;
+  };
+  template <class BaseClass>
+  class WithStreamedUnaryMethod_CheckGameAccess : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithStreamedUnaryMethod_CheckGameAccess() {
+      ::grpc::Service::MarkMethodStreamed(25,
+        new ::grpc::internal::StreamedUnaryHandler<
+          ::playmesh::core::v1::CheckGameAccessRequest, ::playmesh::core::v1::CheckGameAccessResponse>(
+            [this](::grpc::ServerContext* context,
+                   ::grpc::ServerUnaryStreamer<
+                     ::playmesh::core::v1::CheckGameAccessRequest, ::playmesh::core::v1::CheckGameAccessResponse>* streamer) {
+                       return this->StreamedCheckGameAccess(context,
+                         streamer);
+                  }));
+    }
+    ~WithStreamedUnaryMethod_CheckGameAccess() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable regular version of this method
+    ::grpc::Status CheckGameAccess(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::CheckGameAccessRequest* /*request*/, ::playmesh::core::v1::CheckGameAccessResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    // replace default version of method with streamed unary
+    virtual ::grpc::Status StreamedCheckGameAccess(::grpc::ServerContext* context, ::grpc::ServerUnaryStreamer< ::playmesh::core::v1::CheckGameAccessRequest,::playmesh::core::v1::CheckGameAccessResponse>* server_unary_streamer) = 0;
+  };
+  template <class BaseClass>
+  class WithStreamedUnaryMethod_BatchGetPlayers : public BaseClass {
+   private:
+    void BaseClassMustBeDerivedFromService(const Service* /*service*/) {}
+   public:
+    WithStreamedUnaryMethod_BatchGetPlayers() {
+      ::grpc::Service::MarkMethodStreamed(26,
+        new ::grpc::internal::StreamedUnaryHandler<
+          ::playmesh::core::v1::BatchGetPlayersRequest, ::playmesh::core::v1::BatchGetPlayersResponse>(
+            [this](::grpc::ServerContext* context,
+                   ::grpc::ServerUnaryStreamer<
+                     ::playmesh::core::v1::BatchGetPlayersRequest, ::playmesh::core::v1::BatchGetPlayersResponse>* streamer) {
+                       return this->StreamedBatchGetPlayers(context,
+                         streamer);
+                  }));
+    }
+    ~WithStreamedUnaryMethod_BatchGetPlayers() override {
+      BaseClassMustBeDerivedFromService(this);
+    }
+    // disable regular version of this method
+    ::grpc::Status BatchGetPlayers(::grpc::ServerContext* /*context*/, const ::playmesh::core::v1::BatchGetPlayersRequest* /*request*/, ::playmesh::core::v1::BatchGetPlayersResponse* /*response*/) override {
+      abort();
+      return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, "");
+    }
+    // replace default version of method with streamed unary
+    virtual ::grpc::Status StreamedBatchGetPlayers(::grpc::ServerContext* context, ::grpc::ServerUnaryStreamer< ::playmesh::core::v1::BatchGetPlayersRequest,::playmesh::core::v1::BatchGetPlayersResponse>* server_unary_streamer) = 0;
+  };
+  typedef WithStreamedUnaryMethod_RegisterDeveloper<WithStreamedUnaryMethod_LoginDeveloper<WithStreamedUnaryMethod_GetDeveloper<WithStreamedUnaryMethod_CreateStudio<WithStreamedUnaryMethod_GetStudio<WithStreamedUnaryMethod_ListStudios<WithStreamedUnaryMethod_CreateGame<WithStreamedUnaryMethod_GetGame<WithStreamedUnaryMethod_ListGames<WithStreamedUnaryMethod_UpdateGame<WithStreamedUnaryMethod_GetGameConfig<WithStreamedUnaryMethod_CreateApiKey<WithStreamedUnaryMethod_ListApiKeys<WithStreamedUnaryMethod_RevokeApiKey<WithStreamedUnaryMethod_AuthenticateDevice<WithStreamedUnaryMethod_AuthenticateEmail<WithStreamedUnaryMethod_AuthenticateCustom<WithStreamedUnaryMethod_RefreshToken<WithStreamedUnaryMethod_Logout<WithStreamedUnaryMethod_GetJwks<WithStreamedUnaryMethod_GetAccount<WithStreamedUnaryMethod_UpdateAccount<WithStreamedUnaryMethod_GetPlayer<WithStreamedUnaryMethod_ListPlayers<WithStreamedUnaryMethod_GetInternalGameConfig<WithStreamedUnaryMethod_CheckGameAccess<WithStreamedUnaryMethod_BatchGetPlayers<Service > > > > > > > > > > > > > > > > > > > > > > > > > > > StreamedUnaryService;
   typedef Service SplitStreamedService;
-  typedef WithStreamedUnaryMethod_RegisterDeveloper<WithStreamedUnaryMethod_LoginDeveloper<WithStreamedUnaryMethod_GetDeveloper<WithStreamedUnaryMethod_CreateStudio<WithStreamedUnaryMethod_GetStudio<WithStreamedUnaryMethod_ListStudios<WithStreamedUnaryMethod_CreateGame<WithStreamedUnaryMethod_GetGame<WithStreamedUnaryMethod_ListGames<WithStreamedUnaryMethod_UpdateGame<WithStreamedUnaryMethod_GetGameConfig<WithStreamedUnaryMethod_CreateApiKey<WithStreamedUnaryMethod_ListApiKeys<WithStreamedUnaryMethod_RevokeApiKey<WithStreamedUnaryMethod_AuthenticateDevice<WithStreamedUnaryMethod_AuthenticateEmail<WithStreamedUnaryMethod_AuthenticateCustom<WithStreamedUnaryMethod_RefreshToken<WithStreamedUnaryMethod_Logout<WithStreamedUnaryMethod_GetJwks<WithStreamedUnaryMethod_GetAccount<WithStreamedUnaryMethod_UpdateAccount<WithStreamedUnaryMethod_GetPlayer<WithStreamedUnaryMethod_ListPlayers<Service > > > > > > > > > > > > > > > > > > > > > > > > StreamedService;
+  typedef WithStreamedUnaryMethod_RegisterDeveloper<WithStreamedUnaryMethod_LoginDeveloper<WithStreamedUnaryMethod_GetDeveloper<WithStreamedUnaryMethod_CreateStudio<WithStreamedUnaryMethod_GetStudio<WithStreamedUnaryMethod_ListStudios<WithStreamedUnaryMethod_CreateGame<WithStreamedUnaryMethod_GetGame<WithStreamedUnaryMethod_ListGames<WithStreamedUnaryMethod_UpdateGame<WithStreamedUnaryMethod_GetGameConfig<WithStreamedUnaryMethod_CreateApiKey<WithStreamedUnaryMethod_ListApiKeys<WithStreamedUnaryMethod_RevokeApiKey<WithStreamedUnaryMethod_AuthenticateDevice<WithStreamedUnaryMethod_AuthenticateEmail<WithStreamedUnaryMethod_AuthenticateCustom<WithStreamedUnaryMethod_RefreshToken<WithStreamedUnaryMethod_Logout<WithStreamedUnaryMethod_GetJwks<WithStreamedUnaryMethod_GetAccount<WithStreamedUnaryMethod_UpdateAccount<WithStreamedUnaryMethod_GetPlayer<WithStreamedUnaryMethod_ListPlayers<WithStreamedUnaryMethod_GetInternalGameConfig<WithStreamedUnaryMethod_CheckGameAccess<WithStreamedUnaryMethod_BatchGetPlayers<Service > > > > > > > > > > > > > > > > > > > > > > > > > > > StreamedService;
 };
 
 }  // namespace v1

@@ -691,10 +691,92 @@ struct ListPlayersResponseDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ListPlayersResponseDefaultTypeInternal _ListPlayersResponse_default_instance_;
+PROTOBUF_CONSTEXPR GetInternalGameConfigRequest::GetInternalGameConfigRequest(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_.studio_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.game_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_._cached_size_)*/{}} {}
+struct GetInternalGameConfigRequestDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR GetInternalGameConfigRequestDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~GetInternalGameConfigRequestDefaultTypeInternal() {}
+  union {
+    GetInternalGameConfigRequest _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 GetInternalGameConfigRequestDefaultTypeInternal _GetInternalGameConfigRequest_default_instance_;
+PROTOBUF_CONSTEXPR GetInternalGameConfigResponse::GetInternalGameConfigResponse(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_.etag_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.config_)*/nullptr
+  , /*decltype(_impl_._cached_size_)*/{}} {}
+struct GetInternalGameConfigResponseDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR GetInternalGameConfigResponseDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~GetInternalGameConfigResponseDefaultTypeInternal() {}
+  union {
+    GetInternalGameConfigResponse _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 GetInternalGameConfigResponseDefaultTypeInternal _GetInternalGameConfigResponse_default_instance_;
+PROTOBUF_CONSTEXPR CheckGameAccessRequest::CheckGameAccessRequest(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_.developer_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.studio_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.game_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_._cached_size_)*/{}} {}
+struct CheckGameAccessRequestDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR CheckGameAccessRequestDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~CheckGameAccessRequestDefaultTypeInternal() {}
+  union {
+    CheckGameAccessRequest _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 CheckGameAccessRequestDefaultTypeInternal _CheckGameAccessRequest_default_instance_;
+PROTOBUF_CONSTEXPR CheckGameAccessResponse::CheckGameAccessResponse(
+    ::_pbi::ConstantInitialized) {}
+struct CheckGameAccessResponseDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR CheckGameAccessResponseDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~CheckGameAccessResponseDefaultTypeInternal() {}
+  union {
+    CheckGameAccessResponse _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 CheckGameAccessResponseDefaultTypeInternal _CheckGameAccessResponse_default_instance_;
+PROTOBUF_CONSTEXPR BatchGetPlayersRequest::BatchGetPlayersRequest(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_.player_ids_)*/{}
+  , /*decltype(_impl_.studio_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.game_id_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_._cached_size_)*/{}} {}
+struct BatchGetPlayersRequestDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR BatchGetPlayersRequestDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~BatchGetPlayersRequestDefaultTypeInternal() {}
+  union {
+    BatchGetPlayersRequest _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 BatchGetPlayersRequestDefaultTypeInternal _BatchGetPlayersRequest_default_instance_;
+PROTOBUF_CONSTEXPR BatchGetPlayersResponse::BatchGetPlayersResponse(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_.players_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}} {}
+struct BatchGetPlayersResponseDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR BatchGetPlayersResponseDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~BatchGetPlayersResponseDefaultTypeInternal() {}
+  union {
+    BatchGetPlayersResponse _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 BatchGetPlayersResponseDefaultTypeInternal _BatchGetPlayersResponse_default_instance_;
 }  // namespace v1
 }  // namespace core
 }  // namespace playmesh
-static ::_pb::Metadata file_level_metadata_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto[48];
+static ::_pb::Metadata file_level_metadata_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto[54];
 static constexpr ::_pb::EnumDescriptor const** file_level_enum_descriptors_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto = nullptr;
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto = nullptr;
 
@@ -1088,6 +1170,53 @@ const uint32_t TableStruct_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto::offset
   ~0u,  // no _inlined_string_donated_
   PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::ListPlayersResponse, _impl_.players_),
   PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::ListPlayersResponse, _impl_.next_page_token_),
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::GetInternalGameConfigRequest, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::GetInternalGameConfigRequest, _impl_.studio_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::GetInternalGameConfigRequest, _impl_.game_id_),
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::GetInternalGameConfigResponse, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::GetInternalGameConfigResponse, _impl_.config_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::GetInternalGameConfigResponse, _impl_.etag_),
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::CheckGameAccessRequest, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::CheckGameAccessRequest, _impl_.developer_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::CheckGameAccessRequest, _impl_.studio_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::CheckGameAccessRequest, _impl_.game_id_),
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::CheckGameAccessResponse, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::BatchGetPlayersRequest, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::BatchGetPlayersRequest, _impl_.studio_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::BatchGetPlayersRequest, _impl_.game_id_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::BatchGetPlayersRequest, _impl_.player_ids_),
+  ~0u,  // no _has_bits_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::BatchGetPlayersResponse, _internal_metadata_),
+  ~0u,  // no _extensions_
+  ~0u,  // no _oneof_case_
+  ~0u,  // no _weak_field_map_
+  ~0u,  // no _inlined_string_donated_
+  PROTOBUF_FIELD_OFFSET(::playmesh::core::v1::BatchGetPlayersResponse, _impl_.players_),
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, -1, -1, sizeof(::playmesh::core::v1::RegisterDeveloperRequest)},
@@ -1138,6 +1267,12 @@ static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protode
   { 363, -1, -1, sizeof(::playmesh::core::v1::GetPlayerResponse)},
   { 371, -1, -1, sizeof(::playmesh::core::v1::ListPlayersRequest)},
   { 381, -1, -1, sizeof(::playmesh::core::v1::ListPlayersResponse)},
+  { 389, -1, -1, sizeof(::playmesh::core::v1::GetInternalGameConfigRequest)},
+  { 397, -1, -1, sizeof(::playmesh::core::v1::GetInternalGameConfigResponse)},
+  { 405, -1, -1, sizeof(::playmesh::core::v1::CheckGameAccessRequest)},
+  { 414, -1, -1, sizeof(::playmesh::core::v1::CheckGameAccessResponse)},
+  { 420, -1, -1, sizeof(::playmesh::core::v1::BatchGetPlayersRequest)},
+  { 429, -1, -1, sizeof(::playmesh::core::v1::BatchGetPlayersResponse)},
 };
 
 static const ::_pb::Message* const file_default_instances[] = {
@@ -1189,6 +1324,12 @@ static const ::_pb::Message* const file_default_instances[] = {
   &::playmesh::core::v1::_GetPlayerResponse_default_instance_._instance,
   &::playmesh::core::v1::_ListPlayersRequest_default_instance_._instance,
   &::playmesh::core::v1::_ListPlayersResponse_default_instance_._instance,
+  &::playmesh::core::v1::_GetInternalGameConfigRequest_default_instance_._instance,
+  &::playmesh::core::v1::_GetInternalGameConfigResponse_default_instance_._instance,
+  &::playmesh::core::v1::_CheckGameAccessRequest_default_instance_._instance,
+  &::playmesh::core::v1::_CheckGameAccessResponse_default_instance_._instance,
+  &::playmesh::core::v1::_BatchGetPlayersRequest_default_instance_._instance,
+  &::playmesh::core::v1::_BatchGetPlayersResponse_default_instance_._instance,
 };
 
 const char descriptor_table_protodef_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
@@ -1313,93 +1454,115 @@ const char descriptor_table_protodef_playmesh_2fcore_2fv1_2fcore_5fservice_2epro
   "Size\022\035\n\npage_token\030\004 \001(\tR\tpageToken\"q\n\023L"
   "istPlayersResponse\0222\n\007players\030\001 \003(\0132\030.pl"
   "aymesh.core.v1.PlayerR\007players\022&\n\017next_p"
-  "age_token\030\002 \001(\tR\rnextPageToken2\331\032\n\013CoreS"
-  "ervice\022\231\001\n\021RegisterDeveloper\022*.playmesh."
-  "core.v1.RegisterDeveloperRequest\032+.playm"
-  "esh.core.v1.RegisterDeveloperResponse\"+\252"
-  "\273\030\005\n\001\001\020\002\202\323\344\223\002\034:\001*\"\027/v1/developers:regist"
-  "er\022\215\001\n\016LoginDeveloper\022\'.playmesh.core.v1"
-  ".LoginDeveloperRequest\032(.playmesh.core.v"
-  "1.LoginDeveloperResponse\"(\252\273\030\005\n\001\001\020\002\202\323\344\223\002"
-  "\031:\001*\"\024/v1/developers:login\022\201\001\n\014GetDevelo"
-  "per\022%.playmesh.core.v1.GetDeveloperReque"
-  "st\032&.playmesh.core.v1.GetDeveloperRespon"
-  "se\"\"\252\273\030\005\n\001\004\020\001\202\323\344\223\002\023\022\021/v1/developers/me\022~"
-  "\n\014CreateStudio\022%.playmesh.core.v1.Create"
-  "StudioRequest\032&.playmesh.core.v1.CreateS"
-  "tudioResponse\"\037\252\273\030\005\n\001\004\020\002\202\323\344\223\002\020:\001*\"\013/v1/s"
-  "tudios\022~\n\tGetStudio\022\".playmesh.core.v1.G"
-  "etStudioRequest\032#.playmesh.core.v1.GetSt"
-  "udioResponse\"(\252\273\030\005\n\001\004\020\001\202\323\344\223\002\031\022\027/v1/studi"
-  "os/{studio_id}\022x\n\013ListStudios\022$.playmesh"
-  ".core.v1.ListStudiosRequest\032%.playmesh.c"
-  "ore.v1.ListStudiosResponse\"\034\252\273\030\005\n\001\004\020\001\202\323\344"
-  "\223\002\r\022\013/v1/studios\022\212\001\n\nCreateGame\022#.playme"
-  "sh.core.v1.CreateGameRequest\032$.playmesh."
-  "core.v1.CreateGameResponse\"1\252\273\030\005\n\001\004\020\002\202\323\344"
-  "\223\002\":\001*\"\035/v1/studios/{studio_id}/games\022\210\001"
-  "\n\007GetGame\022 .playmesh.core.v1.GetGameRequ"
-  "est\032!.playmesh.core.v1.GetGameResponse\"8"
-  "\252\273\030\005\n\001\004\020\001\202\323\344\223\002)\022\'/v1/studios/{studio_id}"
-  "/games/{game_id}\022\204\001\n\tListGames\022\".playmes"
-  "h.core.v1.ListGamesRequest\032#.playmesh.co"
-  "re.v1.ListGamesResponse\".\252\273\030\005\n\001\004\020\001\202\323\344\223\002\037"
-  "\022\035/v1/studios/{studio_id}/games\022\224\001\n\nUpda"
-  "teGame\022#.playmesh.core.v1.UpdateGameRequ"
-  "est\032$.playmesh.core.v1.UpdateGameRespons"
-  "e\";\252\273\030\005\n\001\004\020\002\202\323\344\223\002,:\001*2\'/v1/studios/{stud"
-  "io_id}/games/{game_id}\022\204\001\n\rGetGameConfig"
-  "\022&.playmesh.core.v1.GetGameConfigRequest"
-  "\032\'.playmesh.core.v1.GetGameConfigRespons"
-  "e\"\"\252\273\030\007\n\003\002\003\005\020\001\202\323\344\223\002\021\022\017/v1/game/config\022\242\001"
-  "\n\014CreateApiKey\022%.playmesh.core.v1.Create"
-  "ApiKeyRequest\032&.playmesh.core.v1.CreateA"
-  "piKeyResponse\"C\252\273\030\005\n\001\004\020\002\202\323\344\223\0024:\001*\"//v1/s"
-  "tudios/{studio_id}/games/{game_id}/apiKe"
-  "ys\022\234\001\n\013ListApiKeys\022$.playmesh.core.v1.Li"
-  "stApiKeysRequest\032%.playmesh.core.v1.List"
-  "ApiKeysResponse\"@\252\273\030\005\n\001\004\020\001\202\323\344\223\0021\022//v1/st"
-  "udios/{studio_id}/games/{game_id}/apiKey"
-  "s\022\266\001\n\014RevokeApiKey\022%.playmesh.core.v1.Re"
-  "vokeApiKeyRequest\032&.playmesh.core.v1.Rev"
-  "okeApiKeyResponse\"W\252\273\030\005\n\001\004\020\002\202\323\344\223\002H:\001*\"C/"
+  "age_token\030\002 \001(\tR\rnextPageToken\"T\n\034GetInt"
+  "ernalGameConfigRequest\022\033\n\tstudio_id\030\001 \001("
+  "\tR\010studioId\022\027\n\007game_id\030\002 \001(\tR\006gameId\"i\n\035"
+  "GetInternalGameConfigResponse\0224\n\006config\030"
+  "\001 \001(\0132\034.playmesh.core.v1.GameConfigR\006con"
+  "fig\022\022\n\004etag\030\002 \001(\tR\004etag\"q\n\026CheckGameAcce"
+  "ssRequest\022!\n\014developer_id\030\001 \001(\tR\013develop"
+  "erId\022\033\n\tstudio_id\030\002 \001(\tR\010studioId\022\027\n\007gam"
+  "e_id\030\003 \001(\tR\006gameId\"\031\n\027CheckGameAccessRes"
+  "ponse\"m\n\026BatchGetPlayersRequest\022\033\n\tstudi"
+  "o_id\030\001 \001(\tR\010studioId\022\027\n\007game_id\030\002 \001(\tR\006g"
+  "ameId\022\035\n\nplayer_ids\030\003 \003(\tR\tplayerIds\"M\n\027"
+  "BatchGetPlayersResponse\0222\n\007players\030\001 \003(\013"
+  "2\030.playmesh.core.v1.PlayerR\007players2\305\035\n\013"
+  "CoreService\022\231\001\n\021RegisterDeveloper\022*.play"
+  "mesh.core.v1.RegisterDeveloperRequest\032+."
+  "playmesh.core.v1.RegisterDeveloperRespon"
+  "se\"+\252\273\030\005\n\001\001\020\002\202\323\344\223\002\034:\001*\"\027/v1/developers:r"
+  "egister\022\215\001\n\016LoginDeveloper\022\'.playmesh.co"
+  "re.v1.LoginDeveloperRequest\032(.playmesh.c"
+  "ore.v1.LoginDeveloperResponse\"(\252\273\030\005\n\001\001\020\002"
+  "\202\323\344\223\002\031:\001*\"\024/v1/developers:login\022\201\001\n\014GetD"
+  "eveloper\022%.playmesh.core.v1.GetDeveloper"
+  "Request\032&.playmesh.core.v1.GetDeveloperR"
+  "esponse\"\"\252\273\030\005\n\001\004\020\001\202\323\344\223\002\023\022\021/v1/developers"
+  "/me\022~\n\014CreateStudio\022%.playmesh.core.v1.C"
+  "reateStudioRequest\032&.playmesh.core.v1.Cr"
+  "eateStudioResponse\"\037\252\273\030\005\n\001\004\020\002\202\323\344\223\002\020:\001*\"\013"
+  "/v1/studios\022~\n\tGetStudio\022\".playmesh.core"
+  ".v1.GetStudioRequest\032#.playmesh.core.v1."
+  "GetStudioResponse\"(\252\273\030\005\n\001\004\020\001\202\323\344\223\002\031\022\027/v1/"
+  "studios/{studio_id}\022x\n\013ListStudios\022$.pla"
+  "ymesh.core.v1.ListStudiosRequest\032%.playm"
+  "esh.core.v1.ListStudiosResponse\"\034\252\273\030\005\n\001\004"
+  "\020\001\202\323\344\223\002\r\022\013/v1/studios\022\212\001\n\nCreateGame\022#.p"
+  "laymesh.core.v1.CreateGameRequest\032$.play"
+  "mesh.core.v1.CreateGameResponse\"1\252\273\030\005\n\001\004"
+  "\020\002\202\323\344\223\002\":\001*\"\035/v1/studios/{studio_id}/gam"
+  "es\022\210\001\n\007GetGame\022 .playmesh.core.v1.GetGam"
+  "eRequest\032!.playmesh.core.v1.GetGameRespo"
+  "nse\"8\252\273\030\005\n\001\004\020\001\202\323\344\223\002)\022\'/v1/studios/{studi"
+  "o_id}/games/{game_id}\022\204\001\n\tListGames\022\".pl"
+  "aymesh.core.v1.ListGamesRequest\032#.playme"
+  "sh.core.v1.ListGamesResponse\".\252\273\030\005\n\001\004\020\001\202"
+  "\323\344\223\002\037\022\035/v1/studios/{studio_id}/games\022\224\001\n"
+  "\nUpdateGame\022#.playmesh.core.v1.UpdateGam"
+  "eRequest\032$.playmesh.core.v1.UpdateGameRe"
+  "sponse\";\252\273\030\005\n\001\004\020\002\202\323\344\223\002,:\001*2\'/v1/studios/"
+  "{studio_id}/games/{game_id}\022\204\001\n\rGetGameC"
+  "onfig\022&.playmesh.core.v1.GetGameConfigRe"
+  "quest\032\'.playmesh.core.v1.GetGameConfigRe"
+  "sponse\"\"\252\273\030\007\n\003\002\003\005\020\001\202\323\344\223\002\021\022\017/v1/game/conf"
+  "ig\022\242\001\n\014CreateApiKey\022%.playmesh.core.v1.C"
+  "reateApiKeyRequest\032&.playmesh.core.v1.Cr"
+  "eateApiKeyResponse\"C\252\273\030\005\n\001\004\020\002\202\323\344\223\0024:\001*\"/"
+  "/v1/studios/{studio_id}/games/{game_id}/"
+  "apiKeys\022\234\001\n\013ListApiKeys\022$.playmesh.core."
+  "v1.ListApiKeysRequest\032%.playmesh.core.v1"
+  ".ListApiKeysResponse\"@\252\273\030\005\n\001\004\020\001\202\323\344\223\0021\022//"
   "v1/studios/{studio_id}/games/{game_id}/a"
-  "piKeys/{api_key_id}:revoke\022\224\001\n\022Authentic"
-  "ateDevice\022+.playmesh.core.v1.Authenticat"
-  "eDeviceRequest\032,.playmesh.core.v1.Authen"
-  "ticateDeviceResponse\"#\252\273\030\005\n\001\002\020\002\202\323\344\223\002\024:\001*"
-  "\"\017/v1/auth/device\022\220\001\n\021AuthenticateEmail\022"
-  "*.playmesh.core.v1.AuthenticateEmailRequ"
-  "est\032+.playmesh.core.v1.AuthenticateEmail"
-  "Response\"\"\252\273\030\005\n\001\002\020\002\202\323\344\223\002\023:\001*\"\016/v1/auth/e"
-  "mail\022\224\001\n\022AuthenticateCustom\022+.playmesh.c"
-  "ore.v1.AuthenticateCustomRequest\032,.playm"
-  "esh.core.v1.AuthenticateCustomResponse\"#"
-  "\252\273\030\005\n\001\002\020\002\202\323\344\223\002\024:\001*\"\017/v1/auth/custom\022\203\001\n\014"
-  "RefreshToken\022%.playmesh.core.v1.RefreshT"
-  "okenRequest\032&.playmesh.core.v1.RefreshTo"
-  "kenResponse\"$\252\273\030\005\n\001\002\020\002\202\323\344\223\002\025:\001*\"\020/v1/aut"
-  "h/refresh\022p\n\006Logout\022\037.playmesh.core.v1.L"
-  "ogoutRequest\032 .playmesh.core.v1.LogoutRe"
-  "sponse\"#\252\273\030\005\n\001\002\020\002\202\323\344\223\002\024:\001*\"\017/v1/auth/log"
-  "out\022n\n\007GetJwks\022 .playmesh.core.v1.GetJwk"
-  "sRequest\032!.playmesh.core.v1.GetJwksRespo"
-  "nse\"\036\252\273\030\005\n\001\001\020\003\202\323\344\223\002\017\022\r/v1/auth/jwks\022u\n\nG"
-  "etAccount\022#.playmesh.core.v1.GetAccountR"
-  "equest\032$.playmesh.core.v1.GetAccountResp"
-  "onse\"\034\252\273\030\005\n\001\003\020\001\202\323\344\223\002\r\022\013/v1/account\022\201\001\n\rU"
-  "pdateAccount\022&.playmesh.core.v1.UpdateAc"
-  "countRequest\032\'.playmesh.core.v1.UpdateAc"
-  "countResponse\"\037\252\273\030\005\n\001\003\020\002\202\323\344\223\002\020:\001*2\013/v1/a"
-  "ccount\022\242\001\n\tGetPlayer\022\".playmesh.core.v1."
-  "GetPlayerRequest\032#.playmesh.core.v1.GetP"
-  "layerResponse\"L\252\273\030\005\n\001\004\020\001\202\323\344\223\002=\022;/v1/stud"
-  "ios/{studio_id}/games/{game_id}/players/"
-  "{player_id}\022\234\001\n\013ListPlayers\022$.playmesh.c"
-  "ore.v1.ListPlayersRequest\032%.playmesh.cor"
-  "e.v1.ListPlayersResponse\"@\252\273\030\005\n\001\004\020\001\202\323\344\223\002"
-  "1\022//v1/studios/{studio_id}/games/{game_i"
-  "d}/playersb\006proto3"
+  "piKeys\022\266\001\n\014RevokeApiKey\022%.playmesh.core."
+  "v1.RevokeApiKeyRequest\032&.playmesh.core.v"
+  "1.RevokeApiKeyResponse\"W\252\273\030\005\n\001\004\020\002\202\323\344\223\002H:"
+  "\001*\"C/v1/studios/{studio_id}/games/{game_"
+  "id}/apiKeys/{api_key_id}:revoke\022\224\001\n\022Auth"
+  "enticateDevice\022+.playmesh.core.v1.Authen"
+  "ticateDeviceRequest\032,.playmesh.core.v1.A"
+  "uthenticateDeviceResponse\"#\252\273\030\005\n\001\002\020\002\202\323\344\223"
+  "\002\024:\001*\"\017/v1/auth/device\022\220\001\n\021AuthenticateE"
+  "mail\022*.playmesh.core.v1.AuthenticateEmai"
+  "lRequest\032+.playmesh.core.v1.Authenticate"
+  "EmailResponse\"\"\252\273\030\005\n\001\002\020\002\202\323\344\223\002\023:\001*\"\016/v1/a"
+  "uth/email\022\224\001\n\022AuthenticateCustom\022+.playm"
+  "esh.core.v1.AuthenticateCustomRequest\032,."
+  "playmesh.core.v1.AuthenticateCustomRespo"
+  "nse\"#\252\273\030\005\n\001\002\020\002\202\323\344\223\002\024:\001*\"\017/v1/auth/custom"
+  "\022\203\001\n\014RefreshToken\022%.playmesh.core.v1.Ref"
+  "reshTokenRequest\032&.playmesh.core.v1.Refr"
+  "eshTokenResponse\"$\252\273\030\005\n\001\002\020\002\202\323\344\223\002\025:\001*\"\020/v"
+  "1/auth/refresh\022p\n\006Logout\022\037.playmesh.core"
+  ".v1.LogoutRequest\032 .playmesh.core.v1.Log"
+  "outResponse\"#\252\273\030\005\n\001\002\020\002\202\323\344\223\002\024:\001*\"\017/v1/aut"
+  "h/logout\022n\n\007GetJwks\022 .playmesh.core.v1.G"
+  "etJwksRequest\032!.playmesh.core.v1.GetJwks"
+  "Response\"\036\252\273\030\005\n\001\001\020\003\202\323\344\223\002\017\022\r/v1/auth/jwks"
+  "\022u\n\nGetAccount\022#.playmesh.core.v1.GetAcc"
+  "ountRequest\032$.playmesh.core.v1.GetAccoun"
+  "tResponse\"\034\252\273\030\005\n\001\003\020\001\202\323\344\223\002\r\022\013/v1/account\022"
+  "\201\001\n\rUpdateAccount\022&.playmesh.core.v1.Upd"
+  "ateAccountRequest\032\'.playmesh.core.v1.Upd"
+  "ateAccountResponse\"\037\252\273\030\005\n\001\003\020\002\202\323\344\223\002\020:\001*2\013"
+  "/v1/account\022\242\001\n\tGetPlayer\022\".playmesh.cor"
+  "e.v1.GetPlayerRequest\032#.playmesh.core.v1"
+  ".GetPlayerResponse\"L\252\273\030\005\n\001\004\020\001\202\323\344\223\002=\022;/v1"
+  "/studios/{studio_id}/games/{game_id}/pla"
+  "yers/{player_id}\022\234\001\n\013ListPlayers\022$.playm"
+  "esh.core.v1.ListPlayersRequest\032%.playmes"
+  "h.core.v1.ListPlayersResponse\"@\252\273\030\005\n\001\004\020\001"
+  "\202\323\344\223\0021\022//v1/studios/{studio_id}/games/{g"
+  "ame_id}/players\022\203\001\n\025GetInternalGameConfi"
+  "g\022..playmesh.core.v1.GetInternalGameConf"
+  "igRequest\032/.playmesh.core.v1.GetInternal"
+  "GameConfigResponse\"\t\252\273\030\005\n\001\006\020\003\022q\n\017CheckGa"
+  "meAccess\022(.playmesh.core.v1.CheckGameAcc"
+  "essRequest\032).playmesh.core.v1.CheckGameA"
+  "ccessResponse\"\t\252\273\030\005\n\001\006\020\003\022q\n\017BatchGetPlay"
+  "ers\022(.playmesh.core.v1.BatchGetPlayersRe"
+  "quest\032).playmesh.core.v1.BatchGetPlayers"
+  "Response\"\t\252\273\030\005\n\001\006\020\003b\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_deps[4] = {
   &::descriptor_table_google_2fapi_2fannotations_2eproto,
@@ -1409,9 +1572,9 @@ static const ::_pbi::DescriptorTable* const descriptor_table_playmesh_2fcore_2fv
 };
 static ::_pbi::once_flag descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto = {
-    false, false, 8298, descriptor_table_protodef_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto,
+    false, false, 9187, descriptor_table_protodef_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto,
     "playmesh/core/v1/core_service.proto",
-    &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_once, descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_deps, 4, 48,
+    &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_once, descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_deps, 4, 54,
     schemas, file_default_instances, TableStruct_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto::offsets,
     file_level_metadata_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto, file_level_enum_descriptors_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto,
     file_level_service_descriptors_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto,
@@ -12603,6 +12766,1333 @@ void ListPlayersResponse::InternalSwap(ListPlayersResponse* other) {
       file_level_metadata_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto[47]);
 }
 
+// ===================================================================
+
+class GetInternalGameConfigRequest::_Internal {
+ public:
+};
+
+GetInternalGameConfigRequest::GetInternalGameConfigRequest(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:playmesh.core.v1.GetInternalGameConfigRequest)
+}
+GetInternalGameConfigRequest::GetInternalGameConfigRequest(const GetInternalGameConfigRequest& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  GetInternalGameConfigRequest* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_.studio_id_){}
+    , decltype(_impl_.game_id_){}
+    , /*decltype(_impl_._cached_size_)*/{}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_studio_id().empty()) {
+    _this->_impl_.studio_id_.Set(from._internal_studio_id(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.game_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_game_id().empty()) {
+    _this->_impl_.game_id_.Set(from._internal_game_id(), 
+      _this->GetArenaForAllocation());
+  }
+  // @@protoc_insertion_point(copy_constructor:playmesh.core.v1.GetInternalGameConfigRequest)
+}
+
+inline void GetInternalGameConfigRequest::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_.studio_id_){}
+    , decltype(_impl_.game_id_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+  };
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.game_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+GetInternalGameConfigRequest::~GetInternalGameConfigRequest() {
+  // @@protoc_insertion_point(destructor:playmesh.core.v1.GetInternalGameConfigRequest)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void GetInternalGameConfigRequest::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.studio_id_.Destroy();
+  _impl_.game_id_.Destroy();
+}
+
+void GetInternalGameConfigRequest::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void GetInternalGameConfigRequest::Clear() {
+// @@protoc_insertion_point(message_clear_start:playmesh.core.v1.GetInternalGameConfigRequest)
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  _impl_.studio_id_.ClearToEmpty();
+  _impl_.game_id_.ClearToEmpty();
+  _internal_metadata_.Clear<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>();
+}
+
+const char* GetInternalGameConfigRequest::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
+#define CHK_(x) if (PROTOBUF_PREDICT_FALSE(!(x))) goto failure
+  while (!ctx->Done(&ptr)) {
+    uint32_t tag;
+    ptr = ::_pbi::ReadTag(ptr, &tag);
+    switch (tag >> 3) {
+      // string studio_id = 1 [json_name = "studioId"];
+      case 1:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 10)) {
+          auto str = _internal_mutable_studio_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.GetInternalGameConfigRequest.studio_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // string game_id = 2 [json_name = "gameId"];
+      case 2:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 18)) {
+          auto str = _internal_mutable_game_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.GetInternalGameConfigRequest.game_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      default:
+        goto handle_unusual;
+    }  // switch
+  handle_unusual:
+    if ((tag == 0) || ((tag & 7) == 4)) {
+      CHK_(ptr);
+      ctx->SetLastTag(tag);
+      goto message_done;
+    }
+    ptr = UnknownFieldParse(
+        tag,
+        _internal_metadata_.mutable_unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(),
+        ptr, ctx);
+    CHK_(ptr != nullptr);
+  }  // while
+message_done:
+  return ptr;
+failure:
+  ptr = nullptr;
+  goto message_done;
+#undef CHK_
+}
+
+uint8_t* GetInternalGameConfigRequest::_InternalSerialize(
+    uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const {
+  // @@protoc_insertion_point(serialize_to_array_start:playmesh.core.v1.GetInternalGameConfigRequest)
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  // string studio_id = 1 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_studio_id().data(), static_cast<int>(this->_internal_studio_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.GetInternalGameConfigRequest.studio_id");
+    target = stream->WriteStringMaybeAliased(
+        1, this->_internal_studio_id(), target);
+  }
+
+  // string game_id = 2 [json_name = "gameId"];
+  if (!this->_internal_game_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_game_id().data(), static_cast<int>(this->_internal_game_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.GetInternalGameConfigRequest.game_id");
+    target = stream->WriteStringMaybeAliased(
+        2, this->_internal_game_id(), target);
+  }
+
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
+        _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
+  }
+  // @@protoc_insertion_point(serialize_to_array_end:playmesh.core.v1.GetInternalGameConfigRequest)
+  return target;
+}
+
+size_t GetInternalGameConfigRequest::ByteSizeLong() const {
+// @@protoc_insertion_point(message_byte_size_start:playmesh.core.v1.GetInternalGameConfigRequest)
+  size_t total_size = 0;
+
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  // string studio_id = 1 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_studio_id());
+  }
+
+  // string game_id = 2 [json_name = "gameId"];
+  if (!this->_internal_game_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_game_id());
+  }
+
+  return MaybeComputeUnknownFieldsSize(total_size, &_impl_._cached_size_);
+}
+
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData GetInternalGameConfigRequest::_class_data_ = {
+    ::PROTOBUF_NAMESPACE_ID::Message::CopyWithSourceCheck,
+    GetInternalGameConfigRequest::MergeImpl
+};
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetInternalGameConfigRequest::GetClassData() const { return &_class_data_; }
+
+
+void GetInternalGameConfigRequest::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg) {
+  auto* const _this = static_cast<GetInternalGameConfigRequest*>(&to_msg);
+  auto& from = static_cast<const GetInternalGameConfigRequest&>(from_msg);
+  // @@protoc_insertion_point(class_specific_merge_from_start:playmesh.core.v1.GetInternalGameConfigRequest)
+  GOOGLE_DCHECK_NE(&from, _this);
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  if (!from._internal_studio_id().empty()) {
+    _this->_internal_set_studio_id(from._internal_studio_id());
+  }
+  if (!from._internal_game_id().empty()) {
+    _this->_internal_set_game_id(from._internal_game_id());
+  }
+  _this->_internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+}
+
+void GetInternalGameConfigRequest::CopyFrom(const GetInternalGameConfigRequest& from) {
+// @@protoc_insertion_point(class_specific_copy_from_start:playmesh.core.v1.GetInternalGameConfigRequest)
+  if (&from == this) return;
+  Clear();
+  MergeFrom(from);
+}
+
+bool GetInternalGameConfigRequest::IsInitialized() const {
+  return true;
+}
+
+void GetInternalGameConfigRequest::InternalSwap(GetInternalGameConfigRequest* other) {
+  using std::swap;
+  auto* lhs_arena = GetArenaForAllocation();
+  auto* rhs_arena = other->GetArenaForAllocation();
+  _internal_metadata_.InternalSwap(&other->_internal_metadata_);
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.studio_id_, lhs_arena,
+      &other->_impl_.studio_id_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.game_id_, lhs_arena,
+      &other->_impl_.game_id_, rhs_arena
+  );
+}
+
+::PROTOBUF_NAMESPACE_ID::Metadata GetInternalGameConfigRequest::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_getter, &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_once,
+      file_level_metadata_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto[48]);
+}
+
+// ===================================================================
+
+class GetInternalGameConfigResponse::_Internal {
+ public:
+  static const ::playmesh::core::v1::GameConfig& config(const GetInternalGameConfigResponse* msg);
+};
+
+const ::playmesh::core::v1::GameConfig&
+GetInternalGameConfigResponse::_Internal::config(const GetInternalGameConfigResponse* msg) {
+  return *msg->_impl_.config_;
+}
+void GetInternalGameConfigResponse::clear_config() {
+  if (GetArenaForAllocation() == nullptr && _impl_.config_ != nullptr) {
+    delete _impl_.config_;
+  }
+  _impl_.config_ = nullptr;
+}
+GetInternalGameConfigResponse::GetInternalGameConfigResponse(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:playmesh.core.v1.GetInternalGameConfigResponse)
+}
+GetInternalGameConfigResponse::GetInternalGameConfigResponse(const GetInternalGameConfigResponse& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  GetInternalGameConfigResponse* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_.etag_){}
+    , decltype(_impl_.config_){nullptr}
+    , /*decltype(_impl_._cached_size_)*/{}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.etag_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.etag_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_etag().empty()) {
+    _this->_impl_.etag_.Set(from._internal_etag(), 
+      _this->GetArenaForAllocation());
+  }
+  if (from._internal_has_config()) {
+    _this->_impl_.config_ = new ::playmesh::core::v1::GameConfig(*from._impl_.config_);
+  }
+  // @@protoc_insertion_point(copy_constructor:playmesh.core.v1.GetInternalGameConfigResponse)
+}
+
+inline void GetInternalGameConfigResponse::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_.etag_){}
+    , decltype(_impl_.config_){nullptr}
+    , /*decltype(_impl_._cached_size_)*/{}
+  };
+  _impl_.etag_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.etag_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+GetInternalGameConfigResponse::~GetInternalGameConfigResponse() {
+  // @@protoc_insertion_point(destructor:playmesh.core.v1.GetInternalGameConfigResponse)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void GetInternalGameConfigResponse::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.etag_.Destroy();
+  if (this != internal_default_instance()) delete _impl_.config_;
+}
+
+void GetInternalGameConfigResponse::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void GetInternalGameConfigResponse::Clear() {
+// @@protoc_insertion_point(message_clear_start:playmesh.core.v1.GetInternalGameConfigResponse)
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  _impl_.etag_.ClearToEmpty();
+  if (GetArenaForAllocation() == nullptr && _impl_.config_ != nullptr) {
+    delete _impl_.config_;
+  }
+  _impl_.config_ = nullptr;
+  _internal_metadata_.Clear<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>();
+}
+
+const char* GetInternalGameConfigResponse::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
+#define CHK_(x) if (PROTOBUF_PREDICT_FALSE(!(x))) goto failure
+  while (!ctx->Done(&ptr)) {
+    uint32_t tag;
+    ptr = ::_pbi::ReadTag(ptr, &tag);
+    switch (tag >> 3) {
+      // .playmesh.core.v1.GameConfig config = 1 [json_name = "config"];
+      case 1:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 10)) {
+          ptr = ctx->ParseMessage(_internal_mutable_config(), ptr);
+          CHK_(ptr);
+        } else
+          goto handle_unusual;
+        continue;
+      // string etag = 2 [json_name = "etag"];
+      case 2:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 18)) {
+          auto str = _internal_mutable_etag();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.GetInternalGameConfigResponse.etag"));
+        } else
+          goto handle_unusual;
+        continue;
+      default:
+        goto handle_unusual;
+    }  // switch
+  handle_unusual:
+    if ((tag == 0) || ((tag & 7) == 4)) {
+      CHK_(ptr);
+      ctx->SetLastTag(tag);
+      goto message_done;
+    }
+    ptr = UnknownFieldParse(
+        tag,
+        _internal_metadata_.mutable_unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(),
+        ptr, ctx);
+    CHK_(ptr != nullptr);
+  }  // while
+message_done:
+  return ptr;
+failure:
+  ptr = nullptr;
+  goto message_done;
+#undef CHK_
+}
+
+uint8_t* GetInternalGameConfigResponse::_InternalSerialize(
+    uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const {
+  // @@protoc_insertion_point(serialize_to_array_start:playmesh.core.v1.GetInternalGameConfigResponse)
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  // .playmesh.core.v1.GameConfig config = 1 [json_name = "config"];
+  if (this->_internal_has_config()) {
+    target = ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::
+      InternalWriteMessage(1, _Internal::config(this),
+        _Internal::config(this).GetCachedSize(), target, stream);
+  }
+
+  // string etag = 2 [json_name = "etag"];
+  if (!this->_internal_etag().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_etag().data(), static_cast<int>(this->_internal_etag().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.GetInternalGameConfigResponse.etag");
+    target = stream->WriteStringMaybeAliased(
+        2, this->_internal_etag(), target);
+  }
+
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
+        _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
+  }
+  // @@protoc_insertion_point(serialize_to_array_end:playmesh.core.v1.GetInternalGameConfigResponse)
+  return target;
+}
+
+size_t GetInternalGameConfigResponse::ByteSizeLong() const {
+// @@protoc_insertion_point(message_byte_size_start:playmesh.core.v1.GetInternalGameConfigResponse)
+  size_t total_size = 0;
+
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  // string etag = 2 [json_name = "etag"];
+  if (!this->_internal_etag().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_etag());
+  }
+
+  // .playmesh.core.v1.GameConfig config = 1 [json_name = "config"];
+  if (this->_internal_has_config()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(
+        *_impl_.config_);
+  }
+
+  return MaybeComputeUnknownFieldsSize(total_size, &_impl_._cached_size_);
+}
+
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData GetInternalGameConfigResponse::_class_data_ = {
+    ::PROTOBUF_NAMESPACE_ID::Message::CopyWithSourceCheck,
+    GetInternalGameConfigResponse::MergeImpl
+};
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetInternalGameConfigResponse::GetClassData() const { return &_class_data_; }
+
+
+void GetInternalGameConfigResponse::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg) {
+  auto* const _this = static_cast<GetInternalGameConfigResponse*>(&to_msg);
+  auto& from = static_cast<const GetInternalGameConfigResponse&>(from_msg);
+  // @@protoc_insertion_point(class_specific_merge_from_start:playmesh.core.v1.GetInternalGameConfigResponse)
+  GOOGLE_DCHECK_NE(&from, _this);
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  if (!from._internal_etag().empty()) {
+    _this->_internal_set_etag(from._internal_etag());
+  }
+  if (from._internal_has_config()) {
+    _this->_internal_mutable_config()->::playmesh::core::v1::GameConfig::MergeFrom(
+        from._internal_config());
+  }
+  _this->_internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+}
+
+void GetInternalGameConfigResponse::CopyFrom(const GetInternalGameConfigResponse& from) {
+// @@protoc_insertion_point(class_specific_copy_from_start:playmesh.core.v1.GetInternalGameConfigResponse)
+  if (&from == this) return;
+  Clear();
+  MergeFrom(from);
+}
+
+bool GetInternalGameConfigResponse::IsInitialized() const {
+  return true;
+}
+
+void GetInternalGameConfigResponse::InternalSwap(GetInternalGameConfigResponse* other) {
+  using std::swap;
+  auto* lhs_arena = GetArenaForAllocation();
+  auto* rhs_arena = other->GetArenaForAllocation();
+  _internal_metadata_.InternalSwap(&other->_internal_metadata_);
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.etag_, lhs_arena,
+      &other->_impl_.etag_, rhs_arena
+  );
+  swap(_impl_.config_, other->_impl_.config_);
+}
+
+::PROTOBUF_NAMESPACE_ID::Metadata GetInternalGameConfigResponse::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_getter, &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_once,
+      file_level_metadata_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto[49]);
+}
+
+// ===================================================================
+
+class CheckGameAccessRequest::_Internal {
+ public:
+};
+
+CheckGameAccessRequest::CheckGameAccessRequest(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:playmesh.core.v1.CheckGameAccessRequest)
+}
+CheckGameAccessRequest::CheckGameAccessRequest(const CheckGameAccessRequest& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  CheckGameAccessRequest* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_.developer_id_){}
+    , decltype(_impl_.studio_id_){}
+    , decltype(_impl_.game_id_){}
+    , /*decltype(_impl_._cached_size_)*/{}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.developer_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.developer_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_developer_id().empty()) {
+    _this->_impl_.developer_id_.Set(from._internal_developer_id(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_studio_id().empty()) {
+    _this->_impl_.studio_id_.Set(from._internal_studio_id(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.game_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_game_id().empty()) {
+    _this->_impl_.game_id_.Set(from._internal_game_id(), 
+      _this->GetArenaForAllocation());
+  }
+  // @@protoc_insertion_point(copy_constructor:playmesh.core.v1.CheckGameAccessRequest)
+}
+
+inline void CheckGameAccessRequest::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_.developer_id_){}
+    , decltype(_impl_.studio_id_){}
+    , decltype(_impl_.game_id_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+  };
+  _impl_.developer_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.developer_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.game_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+CheckGameAccessRequest::~CheckGameAccessRequest() {
+  // @@protoc_insertion_point(destructor:playmesh.core.v1.CheckGameAccessRequest)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void CheckGameAccessRequest::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.developer_id_.Destroy();
+  _impl_.studio_id_.Destroy();
+  _impl_.game_id_.Destroy();
+}
+
+void CheckGameAccessRequest::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void CheckGameAccessRequest::Clear() {
+// @@protoc_insertion_point(message_clear_start:playmesh.core.v1.CheckGameAccessRequest)
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  _impl_.developer_id_.ClearToEmpty();
+  _impl_.studio_id_.ClearToEmpty();
+  _impl_.game_id_.ClearToEmpty();
+  _internal_metadata_.Clear<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>();
+}
+
+const char* CheckGameAccessRequest::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
+#define CHK_(x) if (PROTOBUF_PREDICT_FALSE(!(x))) goto failure
+  while (!ctx->Done(&ptr)) {
+    uint32_t tag;
+    ptr = ::_pbi::ReadTag(ptr, &tag);
+    switch (tag >> 3) {
+      // string developer_id = 1 [json_name = "developerId"];
+      case 1:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 10)) {
+          auto str = _internal_mutable_developer_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.CheckGameAccessRequest.developer_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // string studio_id = 2 [json_name = "studioId"];
+      case 2:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 18)) {
+          auto str = _internal_mutable_studio_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.CheckGameAccessRequest.studio_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // string game_id = 3 [json_name = "gameId"];
+      case 3:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 26)) {
+          auto str = _internal_mutable_game_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.CheckGameAccessRequest.game_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      default:
+        goto handle_unusual;
+    }  // switch
+  handle_unusual:
+    if ((tag == 0) || ((tag & 7) == 4)) {
+      CHK_(ptr);
+      ctx->SetLastTag(tag);
+      goto message_done;
+    }
+    ptr = UnknownFieldParse(
+        tag,
+        _internal_metadata_.mutable_unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(),
+        ptr, ctx);
+    CHK_(ptr != nullptr);
+  }  // while
+message_done:
+  return ptr;
+failure:
+  ptr = nullptr;
+  goto message_done;
+#undef CHK_
+}
+
+uint8_t* CheckGameAccessRequest::_InternalSerialize(
+    uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const {
+  // @@protoc_insertion_point(serialize_to_array_start:playmesh.core.v1.CheckGameAccessRequest)
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  // string developer_id = 1 [json_name = "developerId"];
+  if (!this->_internal_developer_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_developer_id().data(), static_cast<int>(this->_internal_developer_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.CheckGameAccessRequest.developer_id");
+    target = stream->WriteStringMaybeAliased(
+        1, this->_internal_developer_id(), target);
+  }
+
+  // string studio_id = 2 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_studio_id().data(), static_cast<int>(this->_internal_studio_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.CheckGameAccessRequest.studio_id");
+    target = stream->WriteStringMaybeAliased(
+        2, this->_internal_studio_id(), target);
+  }
+
+  // string game_id = 3 [json_name = "gameId"];
+  if (!this->_internal_game_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_game_id().data(), static_cast<int>(this->_internal_game_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.CheckGameAccessRequest.game_id");
+    target = stream->WriteStringMaybeAliased(
+        3, this->_internal_game_id(), target);
+  }
+
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
+        _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
+  }
+  // @@protoc_insertion_point(serialize_to_array_end:playmesh.core.v1.CheckGameAccessRequest)
+  return target;
+}
+
+size_t CheckGameAccessRequest::ByteSizeLong() const {
+// @@protoc_insertion_point(message_byte_size_start:playmesh.core.v1.CheckGameAccessRequest)
+  size_t total_size = 0;
+
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  // string developer_id = 1 [json_name = "developerId"];
+  if (!this->_internal_developer_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_developer_id());
+  }
+
+  // string studio_id = 2 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_studio_id());
+  }
+
+  // string game_id = 3 [json_name = "gameId"];
+  if (!this->_internal_game_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_game_id());
+  }
+
+  return MaybeComputeUnknownFieldsSize(total_size, &_impl_._cached_size_);
+}
+
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData CheckGameAccessRequest::_class_data_ = {
+    ::PROTOBUF_NAMESPACE_ID::Message::CopyWithSourceCheck,
+    CheckGameAccessRequest::MergeImpl
+};
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*CheckGameAccessRequest::GetClassData() const { return &_class_data_; }
+
+
+void CheckGameAccessRequest::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg) {
+  auto* const _this = static_cast<CheckGameAccessRequest*>(&to_msg);
+  auto& from = static_cast<const CheckGameAccessRequest&>(from_msg);
+  // @@protoc_insertion_point(class_specific_merge_from_start:playmesh.core.v1.CheckGameAccessRequest)
+  GOOGLE_DCHECK_NE(&from, _this);
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  if (!from._internal_developer_id().empty()) {
+    _this->_internal_set_developer_id(from._internal_developer_id());
+  }
+  if (!from._internal_studio_id().empty()) {
+    _this->_internal_set_studio_id(from._internal_studio_id());
+  }
+  if (!from._internal_game_id().empty()) {
+    _this->_internal_set_game_id(from._internal_game_id());
+  }
+  _this->_internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+}
+
+void CheckGameAccessRequest::CopyFrom(const CheckGameAccessRequest& from) {
+// @@protoc_insertion_point(class_specific_copy_from_start:playmesh.core.v1.CheckGameAccessRequest)
+  if (&from == this) return;
+  Clear();
+  MergeFrom(from);
+}
+
+bool CheckGameAccessRequest::IsInitialized() const {
+  return true;
+}
+
+void CheckGameAccessRequest::InternalSwap(CheckGameAccessRequest* other) {
+  using std::swap;
+  auto* lhs_arena = GetArenaForAllocation();
+  auto* rhs_arena = other->GetArenaForAllocation();
+  _internal_metadata_.InternalSwap(&other->_internal_metadata_);
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.developer_id_, lhs_arena,
+      &other->_impl_.developer_id_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.studio_id_, lhs_arena,
+      &other->_impl_.studio_id_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.game_id_, lhs_arena,
+      &other->_impl_.game_id_, rhs_arena
+  );
+}
+
+::PROTOBUF_NAMESPACE_ID::Metadata CheckGameAccessRequest::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_getter, &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_once,
+      file_level_metadata_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto[50]);
+}
+
+// ===================================================================
+
+class CheckGameAccessResponse::_Internal {
+ public:
+};
+
+CheckGameAccessResponse::CheckGameAccessResponse(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::internal::ZeroFieldsBase(arena, is_message_owned) {
+  // @@protoc_insertion_point(arena_constructor:playmesh.core.v1.CheckGameAccessResponse)
+}
+CheckGameAccessResponse::CheckGameAccessResponse(const CheckGameAccessResponse& from)
+  : ::PROTOBUF_NAMESPACE_ID::internal::ZeroFieldsBase() {
+  CheckGameAccessResponse* const _this = this; (void)_this;
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  // @@protoc_insertion_point(copy_constructor:playmesh.core.v1.CheckGameAccessResponse)
+}
+
+
+
+
+
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData CheckGameAccessResponse::_class_data_ = {
+    ::PROTOBUF_NAMESPACE_ID::internal::ZeroFieldsBase::CopyImpl,
+    ::PROTOBUF_NAMESPACE_ID::internal::ZeroFieldsBase::MergeImpl,
+};
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*CheckGameAccessResponse::GetClassData() const { return &_class_data_; }
+
+
+
+
+
+
+
+::PROTOBUF_NAMESPACE_ID::Metadata CheckGameAccessResponse::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_getter, &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_once,
+      file_level_metadata_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto[51]);
+}
+
+// ===================================================================
+
+class BatchGetPlayersRequest::_Internal {
+ public:
+};
+
+BatchGetPlayersRequest::BatchGetPlayersRequest(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:playmesh.core.v1.BatchGetPlayersRequest)
+}
+BatchGetPlayersRequest::BatchGetPlayersRequest(const BatchGetPlayersRequest& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  BatchGetPlayersRequest* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_.player_ids_){from._impl_.player_ids_}
+    , decltype(_impl_.studio_id_){}
+    , decltype(_impl_.game_id_){}
+    , /*decltype(_impl_._cached_size_)*/{}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_studio_id().empty()) {
+    _this->_impl_.studio_id_.Set(from._internal_studio_id(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.game_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (!from._internal_game_id().empty()) {
+    _this->_impl_.game_id_.Set(from._internal_game_id(), 
+      _this->GetArenaForAllocation());
+  }
+  // @@protoc_insertion_point(copy_constructor:playmesh.core.v1.BatchGetPlayersRequest)
+}
+
+inline void BatchGetPlayersRequest::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_.player_ids_){arena}
+    , decltype(_impl_.studio_id_){}
+    , decltype(_impl_.game_id_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+  };
+  _impl_.studio_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.game_id_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+BatchGetPlayersRequest::~BatchGetPlayersRequest() {
+  // @@protoc_insertion_point(destructor:playmesh.core.v1.BatchGetPlayersRequest)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void BatchGetPlayersRequest::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.player_ids_.~RepeatedPtrField();
+  _impl_.studio_id_.Destroy();
+  _impl_.game_id_.Destroy();
+}
+
+void BatchGetPlayersRequest::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void BatchGetPlayersRequest::Clear() {
+// @@protoc_insertion_point(message_clear_start:playmesh.core.v1.BatchGetPlayersRequest)
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  _impl_.player_ids_.Clear();
+  _impl_.studio_id_.ClearToEmpty();
+  _impl_.game_id_.ClearToEmpty();
+  _internal_metadata_.Clear<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>();
+}
+
+const char* BatchGetPlayersRequest::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
+#define CHK_(x) if (PROTOBUF_PREDICT_FALSE(!(x))) goto failure
+  while (!ctx->Done(&ptr)) {
+    uint32_t tag;
+    ptr = ::_pbi::ReadTag(ptr, &tag);
+    switch (tag >> 3) {
+      // string studio_id = 1 [json_name = "studioId"];
+      case 1:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 10)) {
+          auto str = _internal_mutable_studio_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.BatchGetPlayersRequest.studio_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // string game_id = 2 [json_name = "gameId"];
+      case 2:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 18)) {
+          auto str = _internal_mutable_game_id();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+          CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.BatchGetPlayersRequest.game_id"));
+        } else
+          goto handle_unusual;
+        continue;
+      // repeated string player_ids = 3 [json_name = "playerIds"];
+      case 3:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 26)) {
+          ptr -= 1;
+          do {
+            ptr += 1;
+            auto str = _internal_add_player_ids();
+            ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+            CHK_(ptr);
+            CHK_(::_pbi::VerifyUTF8(str, "playmesh.core.v1.BatchGetPlayersRequest.player_ids"));
+            if (!ctx->DataAvailable(ptr)) break;
+          } while (::PROTOBUF_NAMESPACE_ID::internal::ExpectTag<26>(ptr));
+        } else
+          goto handle_unusual;
+        continue;
+      default:
+        goto handle_unusual;
+    }  // switch
+  handle_unusual:
+    if ((tag == 0) || ((tag & 7) == 4)) {
+      CHK_(ptr);
+      ctx->SetLastTag(tag);
+      goto message_done;
+    }
+    ptr = UnknownFieldParse(
+        tag,
+        _internal_metadata_.mutable_unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(),
+        ptr, ctx);
+    CHK_(ptr != nullptr);
+  }  // while
+message_done:
+  return ptr;
+failure:
+  ptr = nullptr;
+  goto message_done;
+#undef CHK_
+}
+
+uint8_t* BatchGetPlayersRequest::_InternalSerialize(
+    uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const {
+  // @@protoc_insertion_point(serialize_to_array_start:playmesh.core.v1.BatchGetPlayersRequest)
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  // string studio_id = 1 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_studio_id().data(), static_cast<int>(this->_internal_studio_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.BatchGetPlayersRequest.studio_id");
+    target = stream->WriteStringMaybeAliased(
+        1, this->_internal_studio_id(), target);
+  }
+
+  // string game_id = 2 [json_name = "gameId"];
+  if (!this->_internal_game_id().empty()) {
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      this->_internal_game_id().data(), static_cast<int>(this->_internal_game_id().length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.BatchGetPlayersRequest.game_id");
+    target = stream->WriteStringMaybeAliased(
+        2, this->_internal_game_id(), target);
+  }
+
+  // repeated string player_ids = 3 [json_name = "playerIds"];
+  for (int i = 0, n = this->_internal_player_ids_size(); i < n; i++) {
+    const auto& s = this->_internal_player_ids(i);
+    ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::VerifyUtf8String(
+      s.data(), static_cast<int>(s.length()),
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::SERIALIZE,
+      "playmesh.core.v1.BatchGetPlayersRequest.player_ids");
+    target = stream->WriteString(3, s, target);
+  }
+
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
+        _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
+  }
+  // @@protoc_insertion_point(serialize_to_array_end:playmesh.core.v1.BatchGetPlayersRequest)
+  return target;
+}
+
+size_t BatchGetPlayersRequest::ByteSizeLong() const {
+// @@protoc_insertion_point(message_byte_size_start:playmesh.core.v1.BatchGetPlayersRequest)
+  size_t total_size = 0;
+
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  // repeated string player_ids = 3 [json_name = "playerIds"];
+  total_size += 1 *
+      ::PROTOBUF_NAMESPACE_ID::internal::FromIntSize(_impl_.player_ids_.size());
+  for (int i = 0, n = _impl_.player_ids_.size(); i < n; i++) {
+    total_size += ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+      _impl_.player_ids_.Get(i));
+  }
+
+  // string studio_id = 1 [json_name = "studioId"];
+  if (!this->_internal_studio_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_studio_id());
+  }
+
+  // string game_id = 2 [json_name = "gameId"];
+  if (!this->_internal_game_id().empty()) {
+    total_size += 1 +
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+        this->_internal_game_id());
+  }
+
+  return MaybeComputeUnknownFieldsSize(total_size, &_impl_._cached_size_);
+}
+
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData BatchGetPlayersRequest::_class_data_ = {
+    ::PROTOBUF_NAMESPACE_ID::Message::CopyWithSourceCheck,
+    BatchGetPlayersRequest::MergeImpl
+};
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*BatchGetPlayersRequest::GetClassData() const { return &_class_data_; }
+
+
+void BatchGetPlayersRequest::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg) {
+  auto* const _this = static_cast<BatchGetPlayersRequest*>(&to_msg);
+  auto& from = static_cast<const BatchGetPlayersRequest&>(from_msg);
+  // @@protoc_insertion_point(class_specific_merge_from_start:playmesh.core.v1.BatchGetPlayersRequest)
+  GOOGLE_DCHECK_NE(&from, _this);
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  _this->_impl_.player_ids_.MergeFrom(from._impl_.player_ids_);
+  if (!from._internal_studio_id().empty()) {
+    _this->_internal_set_studio_id(from._internal_studio_id());
+  }
+  if (!from._internal_game_id().empty()) {
+    _this->_internal_set_game_id(from._internal_game_id());
+  }
+  _this->_internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+}
+
+void BatchGetPlayersRequest::CopyFrom(const BatchGetPlayersRequest& from) {
+// @@protoc_insertion_point(class_specific_copy_from_start:playmesh.core.v1.BatchGetPlayersRequest)
+  if (&from == this) return;
+  Clear();
+  MergeFrom(from);
+}
+
+bool BatchGetPlayersRequest::IsInitialized() const {
+  return true;
+}
+
+void BatchGetPlayersRequest::InternalSwap(BatchGetPlayersRequest* other) {
+  using std::swap;
+  auto* lhs_arena = GetArenaForAllocation();
+  auto* rhs_arena = other->GetArenaForAllocation();
+  _internal_metadata_.InternalSwap(&other->_internal_metadata_);
+  _impl_.player_ids_.InternalSwap(&other->_impl_.player_ids_);
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.studio_id_, lhs_arena,
+      &other->_impl_.studio_id_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.game_id_, lhs_arena,
+      &other->_impl_.game_id_, rhs_arena
+  );
+}
+
+::PROTOBUF_NAMESPACE_ID::Metadata BatchGetPlayersRequest::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_getter, &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_once,
+      file_level_metadata_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto[52]);
+}
+
+// ===================================================================
+
+class BatchGetPlayersResponse::_Internal {
+ public:
+};
+
+void BatchGetPlayersResponse::clear_players() {
+  _impl_.players_.Clear();
+}
+BatchGetPlayersResponse::BatchGetPlayersResponse(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::Message(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:playmesh.core.v1.BatchGetPlayersResponse)
+}
+BatchGetPlayersResponse::BatchGetPlayersResponse(const BatchGetPlayersResponse& from)
+  : ::PROTOBUF_NAMESPACE_ID::Message() {
+  BatchGetPlayersResponse* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_.players_){from._impl_.players_}
+    , /*decltype(_impl_._cached_size_)*/{}};
+
+  _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+  // @@protoc_insertion_point(copy_constructor:playmesh.core.v1.BatchGetPlayersResponse)
+}
+
+inline void BatchGetPlayersResponse::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_.players_){arena}
+    , /*decltype(_impl_._cached_size_)*/{}
+  };
+}
+
+BatchGetPlayersResponse::~BatchGetPlayersResponse() {
+  // @@protoc_insertion_point(destructor:playmesh.core.v1.BatchGetPlayersResponse)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void BatchGetPlayersResponse::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.players_.~RepeatedPtrField();
+}
+
+void BatchGetPlayersResponse::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void BatchGetPlayersResponse::Clear() {
+// @@protoc_insertion_point(message_clear_start:playmesh.core.v1.BatchGetPlayersResponse)
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  _impl_.players_.Clear();
+  _internal_metadata_.Clear<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>();
+}
+
+const char* BatchGetPlayersResponse::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
+#define CHK_(x) if (PROTOBUF_PREDICT_FALSE(!(x))) goto failure
+  while (!ctx->Done(&ptr)) {
+    uint32_t tag;
+    ptr = ::_pbi::ReadTag(ptr, &tag);
+    switch (tag >> 3) {
+      // repeated .playmesh.core.v1.Player players = 1 [json_name = "players"];
+      case 1:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 10)) {
+          ptr -= 1;
+          do {
+            ptr += 1;
+            ptr = ctx->ParseMessage(_internal_add_players(), ptr);
+            CHK_(ptr);
+            if (!ctx->DataAvailable(ptr)) break;
+          } while (::PROTOBUF_NAMESPACE_ID::internal::ExpectTag<10>(ptr));
+        } else
+          goto handle_unusual;
+        continue;
+      default:
+        goto handle_unusual;
+    }  // switch
+  handle_unusual:
+    if ((tag == 0) || ((tag & 7) == 4)) {
+      CHK_(ptr);
+      ctx->SetLastTag(tag);
+      goto message_done;
+    }
+    ptr = UnknownFieldParse(
+        tag,
+        _internal_metadata_.mutable_unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(),
+        ptr, ctx);
+    CHK_(ptr != nullptr);
+  }  // while
+message_done:
+  return ptr;
+failure:
+  ptr = nullptr;
+  goto message_done;
+#undef CHK_
+}
+
+uint8_t* BatchGetPlayersResponse::_InternalSerialize(
+    uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const {
+  // @@protoc_insertion_point(serialize_to_array_start:playmesh.core.v1.BatchGetPlayersResponse)
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  // repeated .playmesh.core.v1.Player players = 1 [json_name = "players"];
+  for (unsigned i = 0,
+      n = static_cast<unsigned>(this->_internal_players_size()); i < n; i++) {
+    const auto& repfield = this->_internal_players(i);
+    target = ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::
+        InternalWriteMessage(1, repfield, repfield.GetCachedSize(), target, stream);
+  }
+
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
+        _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
+  }
+  // @@protoc_insertion_point(serialize_to_array_end:playmesh.core.v1.BatchGetPlayersResponse)
+  return target;
+}
+
+size_t BatchGetPlayersResponse::ByteSizeLong() const {
+// @@protoc_insertion_point(message_byte_size_start:playmesh.core.v1.BatchGetPlayersResponse)
+  size_t total_size = 0;
+
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  // repeated .playmesh.core.v1.Player players = 1 [json_name = "players"];
+  total_size += 1UL * this->_internal_players_size();
+  for (const auto& msg : this->_impl_.players_) {
+    total_size +=
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(msg);
+  }
+
+  return MaybeComputeUnknownFieldsSize(total_size, &_impl_._cached_size_);
+}
+
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData BatchGetPlayersResponse::_class_data_ = {
+    ::PROTOBUF_NAMESPACE_ID::Message::CopyWithSourceCheck,
+    BatchGetPlayersResponse::MergeImpl
+};
+const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*BatchGetPlayersResponse::GetClassData() const { return &_class_data_; }
+
+
+void BatchGetPlayersResponse::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg) {
+  auto* const _this = static_cast<BatchGetPlayersResponse*>(&to_msg);
+  auto& from = static_cast<const BatchGetPlayersResponse&>(from_msg);
+  // @@protoc_insertion_point(class_specific_merge_from_start:playmesh.core.v1.BatchGetPlayersResponse)
+  GOOGLE_DCHECK_NE(&from, _this);
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  _this->_impl_.players_.MergeFrom(from._impl_.players_);
+  _this->_internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
+}
+
+void BatchGetPlayersResponse::CopyFrom(const BatchGetPlayersResponse& from) {
+// @@protoc_insertion_point(class_specific_copy_from_start:playmesh.core.v1.BatchGetPlayersResponse)
+  if (&from == this) return;
+  Clear();
+  MergeFrom(from);
+}
+
+bool BatchGetPlayersResponse::IsInitialized() const {
+  return true;
+}
+
+void BatchGetPlayersResponse::InternalSwap(BatchGetPlayersResponse* other) {
+  using std::swap;
+  _internal_metadata_.InternalSwap(&other->_internal_metadata_);
+  _impl_.players_.InternalSwap(&other->_impl_.players_);
+}
+
+::PROTOBUF_NAMESPACE_ID::Metadata BatchGetPlayersResponse::GetMetadata() const {
+  return ::_pbi::AssignDescriptors(
+      &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_getter, &descriptor_table_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto_once,
+      file_level_metadata_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto[53]);
+}
+
 // @@protoc_insertion_point(namespace_scope)
 }  // namespace v1
 }  // namespace core
@@ -12799,6 +14289,30 @@ Arena::CreateMaybeMessage< ::playmesh::core::v1::ListPlayersRequest >(Arena* are
 template<> PROTOBUF_NOINLINE ::playmesh::core::v1::ListPlayersResponse*
 Arena::CreateMaybeMessage< ::playmesh::core::v1::ListPlayersResponse >(Arena* arena) {
   return Arena::CreateMessageInternal< ::playmesh::core::v1::ListPlayersResponse >(arena);
+}
+template<> PROTOBUF_NOINLINE ::playmesh::core::v1::GetInternalGameConfigRequest*
+Arena::CreateMaybeMessage< ::playmesh::core::v1::GetInternalGameConfigRequest >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::playmesh::core::v1::GetInternalGameConfigRequest >(arena);
+}
+template<> PROTOBUF_NOINLINE ::playmesh::core::v1::GetInternalGameConfigResponse*
+Arena::CreateMaybeMessage< ::playmesh::core::v1::GetInternalGameConfigResponse >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::playmesh::core::v1::GetInternalGameConfigResponse >(arena);
+}
+template<> PROTOBUF_NOINLINE ::playmesh::core::v1::CheckGameAccessRequest*
+Arena::CreateMaybeMessage< ::playmesh::core::v1::CheckGameAccessRequest >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::playmesh::core::v1::CheckGameAccessRequest >(arena);
+}
+template<> PROTOBUF_NOINLINE ::playmesh::core::v1::CheckGameAccessResponse*
+Arena::CreateMaybeMessage< ::playmesh::core::v1::CheckGameAccessResponse >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::playmesh::core::v1::CheckGameAccessResponse >(arena);
+}
+template<> PROTOBUF_NOINLINE ::playmesh::core::v1::BatchGetPlayersRequest*
+Arena::CreateMaybeMessage< ::playmesh::core::v1::BatchGetPlayersRequest >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::playmesh::core::v1::BatchGetPlayersRequest >(arena);
+}
+template<> PROTOBUF_NOINLINE ::playmesh::core::v1::BatchGetPlayersResponse*
+Arena::CreateMaybeMessage< ::playmesh::core::v1::BatchGetPlayersResponse >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::playmesh::core::v1::BatchGetPlayersResponse >(arena);
 }
 PROTOBUF_NAMESPACE_CLOSE
 

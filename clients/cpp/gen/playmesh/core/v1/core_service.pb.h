@@ -70,6 +70,18 @@ extern AuthenticateEmailRequestDefaultTypeInternal _AuthenticateEmailRequest_def
 class AuthenticateEmailResponse;
 struct AuthenticateEmailResponseDefaultTypeInternal;
 extern AuthenticateEmailResponseDefaultTypeInternal _AuthenticateEmailResponse_default_instance_;
+class BatchGetPlayersRequest;
+struct BatchGetPlayersRequestDefaultTypeInternal;
+extern BatchGetPlayersRequestDefaultTypeInternal _BatchGetPlayersRequest_default_instance_;
+class BatchGetPlayersResponse;
+struct BatchGetPlayersResponseDefaultTypeInternal;
+extern BatchGetPlayersResponseDefaultTypeInternal _BatchGetPlayersResponse_default_instance_;
+class CheckGameAccessRequest;
+struct CheckGameAccessRequestDefaultTypeInternal;
+extern CheckGameAccessRequestDefaultTypeInternal _CheckGameAccessRequest_default_instance_;
+class CheckGameAccessResponse;
+struct CheckGameAccessResponseDefaultTypeInternal;
+extern CheckGameAccessResponseDefaultTypeInternal _CheckGameAccessResponse_default_instance_;
 class CreateApiKeyRequest;
 struct CreateApiKeyRequestDefaultTypeInternal;
 extern CreateApiKeyRequestDefaultTypeInternal _CreateApiKeyRequest_default_instance_;
@@ -112,6 +124,12 @@ extern GetGameRequestDefaultTypeInternal _GetGameRequest_default_instance_;
 class GetGameResponse;
 struct GetGameResponseDefaultTypeInternal;
 extern GetGameResponseDefaultTypeInternal _GetGameResponse_default_instance_;
+class GetInternalGameConfigRequest;
+struct GetInternalGameConfigRequestDefaultTypeInternal;
+extern GetInternalGameConfigRequestDefaultTypeInternal _GetInternalGameConfigRequest_default_instance_;
+class GetInternalGameConfigResponse;
+struct GetInternalGameConfigResponseDefaultTypeInternal;
+extern GetInternalGameConfigResponseDefaultTypeInternal _GetInternalGameConfigResponse_default_instance_;
 class GetJwksRequest;
 struct GetJwksRequestDefaultTypeInternal;
 extern GetJwksRequestDefaultTypeInternal _GetJwksRequest_default_instance_;
@@ -206,6 +224,10 @@ template<> ::playmesh::core::v1::AuthenticateDeviceRequest* Arena::CreateMaybeMe
 template<> ::playmesh::core::v1::AuthenticateDeviceResponse* Arena::CreateMaybeMessage<::playmesh::core::v1::AuthenticateDeviceResponse>(Arena*);
 template<> ::playmesh::core::v1::AuthenticateEmailRequest* Arena::CreateMaybeMessage<::playmesh::core::v1::AuthenticateEmailRequest>(Arena*);
 template<> ::playmesh::core::v1::AuthenticateEmailResponse* Arena::CreateMaybeMessage<::playmesh::core::v1::AuthenticateEmailResponse>(Arena*);
+template<> ::playmesh::core::v1::BatchGetPlayersRequest* Arena::CreateMaybeMessage<::playmesh::core::v1::BatchGetPlayersRequest>(Arena*);
+template<> ::playmesh::core::v1::BatchGetPlayersResponse* Arena::CreateMaybeMessage<::playmesh::core::v1::BatchGetPlayersResponse>(Arena*);
+template<> ::playmesh::core::v1::CheckGameAccessRequest* Arena::CreateMaybeMessage<::playmesh::core::v1::CheckGameAccessRequest>(Arena*);
+template<> ::playmesh::core::v1::CheckGameAccessResponse* Arena::CreateMaybeMessage<::playmesh::core::v1::CheckGameAccessResponse>(Arena*);
 template<> ::playmesh::core::v1::CreateApiKeyRequest* Arena::CreateMaybeMessage<::playmesh::core::v1::CreateApiKeyRequest>(Arena*);
 template<> ::playmesh::core::v1::CreateApiKeyResponse* Arena::CreateMaybeMessage<::playmesh::core::v1::CreateApiKeyResponse>(Arena*);
 template<> ::playmesh::core::v1::CreateGameRequest* Arena::CreateMaybeMessage<::playmesh::core::v1::CreateGameRequest>(Arena*);
@@ -220,6 +242,8 @@ template<> ::playmesh::core::v1::GetGameConfigRequest* Arena::CreateMaybeMessage
 template<> ::playmesh::core::v1::GetGameConfigResponse* Arena::CreateMaybeMessage<::playmesh::core::v1::GetGameConfigResponse>(Arena*);
 template<> ::playmesh::core::v1::GetGameRequest* Arena::CreateMaybeMessage<::playmesh::core::v1::GetGameRequest>(Arena*);
 template<> ::playmesh::core::v1::GetGameResponse* Arena::CreateMaybeMessage<::playmesh::core::v1::GetGameResponse>(Arena*);
+template<> ::playmesh::core::v1::GetInternalGameConfigRequest* Arena::CreateMaybeMessage<::playmesh::core::v1::GetInternalGameConfigRequest>(Arena*);
+template<> ::playmesh::core::v1::GetInternalGameConfigResponse* Arena::CreateMaybeMessage<::playmesh::core::v1::GetInternalGameConfigResponse>(Arena*);
 template<> ::playmesh::core::v1::GetJwksRequest* Arena::CreateMaybeMessage<::playmesh::core::v1::GetJwksRequest>(Arena*);
 template<> ::playmesh::core::v1::GetJwksResponse* Arena::CreateMaybeMessage<::playmesh::core::v1::GetJwksResponse>(Arena*);
 template<> ::playmesh::core::v1::GetPlayerRequest* Arena::CreateMaybeMessage<::playmesh::core::v1::GetPlayerRequest>(Arena*);
@@ -8333,6 +8357,1003 @@ class ListPlayersResponse final :
   union { Impl_ _impl_; };
   friend struct ::TableStruct_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto;
 };
+// -------------------------------------------------------------------
+
+class GetInternalGameConfigRequest final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:playmesh.core.v1.GetInternalGameConfigRequest) */ {
+ public:
+  inline GetInternalGameConfigRequest() : GetInternalGameConfigRequest(nullptr) {}
+  ~GetInternalGameConfigRequest() override;
+  explicit PROTOBUF_CONSTEXPR GetInternalGameConfigRequest(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  GetInternalGameConfigRequest(const GetInternalGameConfigRequest& from);
+  GetInternalGameConfigRequest(GetInternalGameConfigRequest&& from) noexcept
+    : GetInternalGameConfigRequest() {
+    *this = ::std::move(from);
+  }
+
+  inline GetInternalGameConfigRequest& operator=(const GetInternalGameConfigRequest& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline GetInternalGameConfigRequest& operator=(GetInternalGameConfigRequest&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const GetInternalGameConfigRequest& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const GetInternalGameConfigRequest* internal_default_instance() {
+    return reinterpret_cast<const GetInternalGameConfigRequest*>(
+               &_GetInternalGameConfigRequest_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    48;
+
+  friend void swap(GetInternalGameConfigRequest& a, GetInternalGameConfigRequest& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(GetInternalGameConfigRequest* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(GetInternalGameConfigRequest* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  GetInternalGameConfigRequest* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<GetInternalGameConfigRequest>(arena);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::Message::CopyFrom;
+  void CopyFrom(const GetInternalGameConfigRequest& from);
+  using ::PROTOBUF_NAMESPACE_ID::Message::MergeFrom;
+  void MergeFrom( const GetInternalGameConfigRequest& from) {
+    GetInternalGameConfigRequest::MergeImpl(*this, from);
+  }
+  private:
+  static void MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg);
+  public:
+  PROTOBUF_ATTRIBUTE_REINITIALIZES void Clear() final;
+  bool IsInitialized() const final;
+
+  size_t ByteSizeLong() const final;
+  const char* _InternalParse(const char* ptr, ::PROTOBUF_NAMESPACE_ID::internal::ParseContext* ctx) final;
+  uint8_t* _InternalSerialize(
+      uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const final;
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(GetInternalGameConfigRequest* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "playmesh.core.v1.GetInternalGameConfigRequest";
+  }
+  protected:
+  explicit GetInternalGameConfigRequest(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  static const ClassData _class_data_;
+  const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetClassData() const final;
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kStudioIdFieldNumber = 1,
+    kGameIdFieldNumber = 2,
+  };
+  // string studio_id = 1 [json_name = "studioId"];
+  void clear_studio_id();
+  const std::string& studio_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_studio_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_studio_id();
+  PROTOBUF_NODISCARD std::string* release_studio_id();
+  void set_allocated_studio_id(std::string* studio_id);
+  private:
+  const std::string& _internal_studio_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_studio_id(const std::string& value);
+  std::string* _internal_mutable_studio_id();
+  public:
+
+  // string game_id = 2 [json_name = "gameId"];
+  void clear_game_id();
+  const std::string& game_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_game_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_game_id();
+  PROTOBUF_NODISCARD std::string* release_game_id();
+  void set_allocated_game_id(std::string* game_id);
+  private:
+  const std::string& _internal_game_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_game_id(const std::string& value);
+  std::string* _internal_mutable_game_id();
+  public:
+
+  // @@protoc_insertion_point(class_scope:playmesh.core.v1.GetInternalGameConfigRequest)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr studio_id_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr game_id_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto;
+};
+// -------------------------------------------------------------------
+
+class GetInternalGameConfigResponse final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:playmesh.core.v1.GetInternalGameConfigResponse) */ {
+ public:
+  inline GetInternalGameConfigResponse() : GetInternalGameConfigResponse(nullptr) {}
+  ~GetInternalGameConfigResponse() override;
+  explicit PROTOBUF_CONSTEXPR GetInternalGameConfigResponse(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  GetInternalGameConfigResponse(const GetInternalGameConfigResponse& from);
+  GetInternalGameConfigResponse(GetInternalGameConfigResponse&& from) noexcept
+    : GetInternalGameConfigResponse() {
+    *this = ::std::move(from);
+  }
+
+  inline GetInternalGameConfigResponse& operator=(const GetInternalGameConfigResponse& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline GetInternalGameConfigResponse& operator=(GetInternalGameConfigResponse&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const GetInternalGameConfigResponse& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const GetInternalGameConfigResponse* internal_default_instance() {
+    return reinterpret_cast<const GetInternalGameConfigResponse*>(
+               &_GetInternalGameConfigResponse_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    49;
+
+  friend void swap(GetInternalGameConfigResponse& a, GetInternalGameConfigResponse& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(GetInternalGameConfigResponse* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(GetInternalGameConfigResponse* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  GetInternalGameConfigResponse* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<GetInternalGameConfigResponse>(arena);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::Message::CopyFrom;
+  void CopyFrom(const GetInternalGameConfigResponse& from);
+  using ::PROTOBUF_NAMESPACE_ID::Message::MergeFrom;
+  void MergeFrom( const GetInternalGameConfigResponse& from) {
+    GetInternalGameConfigResponse::MergeImpl(*this, from);
+  }
+  private:
+  static void MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg);
+  public:
+  PROTOBUF_ATTRIBUTE_REINITIALIZES void Clear() final;
+  bool IsInitialized() const final;
+
+  size_t ByteSizeLong() const final;
+  const char* _InternalParse(const char* ptr, ::PROTOBUF_NAMESPACE_ID::internal::ParseContext* ctx) final;
+  uint8_t* _InternalSerialize(
+      uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const final;
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(GetInternalGameConfigResponse* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "playmesh.core.v1.GetInternalGameConfigResponse";
+  }
+  protected:
+  explicit GetInternalGameConfigResponse(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  static const ClassData _class_data_;
+  const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetClassData() const final;
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kEtagFieldNumber = 2,
+    kConfigFieldNumber = 1,
+  };
+  // string etag = 2 [json_name = "etag"];
+  void clear_etag();
+  const std::string& etag() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_etag(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_etag();
+  PROTOBUF_NODISCARD std::string* release_etag();
+  void set_allocated_etag(std::string* etag);
+  private:
+  const std::string& _internal_etag() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_etag(const std::string& value);
+  std::string* _internal_mutable_etag();
+  public:
+
+  // .playmesh.core.v1.GameConfig config = 1 [json_name = "config"];
+  bool has_config() const;
+  private:
+  bool _internal_has_config() const;
+  public:
+  void clear_config();
+  const ::playmesh::core::v1::GameConfig& config() const;
+  PROTOBUF_NODISCARD ::playmesh::core::v1::GameConfig* release_config();
+  ::playmesh::core::v1::GameConfig* mutable_config();
+  void set_allocated_config(::playmesh::core::v1::GameConfig* config);
+  private:
+  const ::playmesh::core::v1::GameConfig& _internal_config() const;
+  ::playmesh::core::v1::GameConfig* _internal_mutable_config();
+  public:
+  void unsafe_arena_set_allocated_config(
+      ::playmesh::core::v1::GameConfig* config);
+  ::playmesh::core::v1::GameConfig* unsafe_arena_release_config();
+
+  // @@protoc_insertion_point(class_scope:playmesh.core.v1.GetInternalGameConfigResponse)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr etag_;
+    ::playmesh::core::v1::GameConfig* config_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto;
+};
+// -------------------------------------------------------------------
+
+class CheckGameAccessRequest final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:playmesh.core.v1.CheckGameAccessRequest) */ {
+ public:
+  inline CheckGameAccessRequest() : CheckGameAccessRequest(nullptr) {}
+  ~CheckGameAccessRequest() override;
+  explicit PROTOBUF_CONSTEXPR CheckGameAccessRequest(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  CheckGameAccessRequest(const CheckGameAccessRequest& from);
+  CheckGameAccessRequest(CheckGameAccessRequest&& from) noexcept
+    : CheckGameAccessRequest() {
+    *this = ::std::move(from);
+  }
+
+  inline CheckGameAccessRequest& operator=(const CheckGameAccessRequest& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline CheckGameAccessRequest& operator=(CheckGameAccessRequest&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const CheckGameAccessRequest& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const CheckGameAccessRequest* internal_default_instance() {
+    return reinterpret_cast<const CheckGameAccessRequest*>(
+               &_CheckGameAccessRequest_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    50;
+
+  friend void swap(CheckGameAccessRequest& a, CheckGameAccessRequest& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(CheckGameAccessRequest* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(CheckGameAccessRequest* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  CheckGameAccessRequest* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<CheckGameAccessRequest>(arena);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::Message::CopyFrom;
+  void CopyFrom(const CheckGameAccessRequest& from);
+  using ::PROTOBUF_NAMESPACE_ID::Message::MergeFrom;
+  void MergeFrom( const CheckGameAccessRequest& from) {
+    CheckGameAccessRequest::MergeImpl(*this, from);
+  }
+  private:
+  static void MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg);
+  public:
+  PROTOBUF_ATTRIBUTE_REINITIALIZES void Clear() final;
+  bool IsInitialized() const final;
+
+  size_t ByteSizeLong() const final;
+  const char* _InternalParse(const char* ptr, ::PROTOBUF_NAMESPACE_ID::internal::ParseContext* ctx) final;
+  uint8_t* _InternalSerialize(
+      uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const final;
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(CheckGameAccessRequest* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "playmesh.core.v1.CheckGameAccessRequest";
+  }
+  protected:
+  explicit CheckGameAccessRequest(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  static const ClassData _class_data_;
+  const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetClassData() const final;
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kDeveloperIdFieldNumber = 1,
+    kStudioIdFieldNumber = 2,
+    kGameIdFieldNumber = 3,
+  };
+  // string developer_id = 1 [json_name = "developerId"];
+  void clear_developer_id();
+  const std::string& developer_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_developer_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_developer_id();
+  PROTOBUF_NODISCARD std::string* release_developer_id();
+  void set_allocated_developer_id(std::string* developer_id);
+  private:
+  const std::string& _internal_developer_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_developer_id(const std::string& value);
+  std::string* _internal_mutable_developer_id();
+  public:
+
+  // string studio_id = 2 [json_name = "studioId"];
+  void clear_studio_id();
+  const std::string& studio_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_studio_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_studio_id();
+  PROTOBUF_NODISCARD std::string* release_studio_id();
+  void set_allocated_studio_id(std::string* studio_id);
+  private:
+  const std::string& _internal_studio_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_studio_id(const std::string& value);
+  std::string* _internal_mutable_studio_id();
+  public:
+
+  // string game_id = 3 [json_name = "gameId"];
+  void clear_game_id();
+  const std::string& game_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_game_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_game_id();
+  PROTOBUF_NODISCARD std::string* release_game_id();
+  void set_allocated_game_id(std::string* game_id);
+  private:
+  const std::string& _internal_game_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_game_id(const std::string& value);
+  std::string* _internal_mutable_game_id();
+  public:
+
+  // @@protoc_insertion_point(class_scope:playmesh.core.v1.CheckGameAccessRequest)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr developer_id_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr studio_id_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr game_id_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto;
+};
+// -------------------------------------------------------------------
+
+class CheckGameAccessResponse final :
+    public ::PROTOBUF_NAMESPACE_ID::internal::ZeroFieldsBase /* @@protoc_insertion_point(class_definition:playmesh.core.v1.CheckGameAccessResponse) */ {
+ public:
+  inline CheckGameAccessResponse() : CheckGameAccessResponse(nullptr) {}
+  explicit PROTOBUF_CONSTEXPR CheckGameAccessResponse(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  CheckGameAccessResponse(const CheckGameAccessResponse& from);
+  CheckGameAccessResponse(CheckGameAccessResponse&& from) noexcept
+    : CheckGameAccessResponse() {
+    *this = ::std::move(from);
+  }
+
+  inline CheckGameAccessResponse& operator=(const CheckGameAccessResponse& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline CheckGameAccessResponse& operator=(CheckGameAccessResponse&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const CheckGameAccessResponse& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const CheckGameAccessResponse* internal_default_instance() {
+    return reinterpret_cast<const CheckGameAccessResponse*>(
+               &_CheckGameAccessResponse_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    51;
+
+  friend void swap(CheckGameAccessResponse& a, CheckGameAccessResponse& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(CheckGameAccessResponse* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(CheckGameAccessResponse* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  CheckGameAccessResponse* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<CheckGameAccessResponse>(arena);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::internal::ZeroFieldsBase::CopyFrom;
+  inline void CopyFrom(const CheckGameAccessResponse& from) {
+    ::PROTOBUF_NAMESPACE_ID::internal::ZeroFieldsBase::CopyImpl(*this, from);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::internal::ZeroFieldsBase::MergeFrom;
+  void MergeFrom(const CheckGameAccessResponse& from) {
+    ::PROTOBUF_NAMESPACE_ID::internal::ZeroFieldsBase::MergeImpl(*this, from);
+  }
+  public:
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "playmesh.core.v1.CheckGameAccessResponse";
+  }
+  protected:
+  explicit CheckGameAccessResponse(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  static const ClassData _class_data_;
+  const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetClassData() const final;
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  // @@protoc_insertion_point(class_scope:playmesh.core.v1.CheckGameAccessResponse)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+  };
+  friend struct ::TableStruct_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto;
+};
+// -------------------------------------------------------------------
+
+class BatchGetPlayersRequest final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:playmesh.core.v1.BatchGetPlayersRequest) */ {
+ public:
+  inline BatchGetPlayersRequest() : BatchGetPlayersRequest(nullptr) {}
+  ~BatchGetPlayersRequest() override;
+  explicit PROTOBUF_CONSTEXPR BatchGetPlayersRequest(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  BatchGetPlayersRequest(const BatchGetPlayersRequest& from);
+  BatchGetPlayersRequest(BatchGetPlayersRequest&& from) noexcept
+    : BatchGetPlayersRequest() {
+    *this = ::std::move(from);
+  }
+
+  inline BatchGetPlayersRequest& operator=(const BatchGetPlayersRequest& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline BatchGetPlayersRequest& operator=(BatchGetPlayersRequest&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const BatchGetPlayersRequest& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const BatchGetPlayersRequest* internal_default_instance() {
+    return reinterpret_cast<const BatchGetPlayersRequest*>(
+               &_BatchGetPlayersRequest_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    52;
+
+  friend void swap(BatchGetPlayersRequest& a, BatchGetPlayersRequest& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(BatchGetPlayersRequest* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(BatchGetPlayersRequest* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  BatchGetPlayersRequest* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<BatchGetPlayersRequest>(arena);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::Message::CopyFrom;
+  void CopyFrom(const BatchGetPlayersRequest& from);
+  using ::PROTOBUF_NAMESPACE_ID::Message::MergeFrom;
+  void MergeFrom( const BatchGetPlayersRequest& from) {
+    BatchGetPlayersRequest::MergeImpl(*this, from);
+  }
+  private:
+  static void MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg);
+  public:
+  PROTOBUF_ATTRIBUTE_REINITIALIZES void Clear() final;
+  bool IsInitialized() const final;
+
+  size_t ByteSizeLong() const final;
+  const char* _InternalParse(const char* ptr, ::PROTOBUF_NAMESPACE_ID::internal::ParseContext* ctx) final;
+  uint8_t* _InternalSerialize(
+      uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const final;
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(BatchGetPlayersRequest* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "playmesh.core.v1.BatchGetPlayersRequest";
+  }
+  protected:
+  explicit BatchGetPlayersRequest(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  static const ClassData _class_data_;
+  const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetClassData() const final;
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kPlayerIdsFieldNumber = 3,
+    kStudioIdFieldNumber = 1,
+    kGameIdFieldNumber = 2,
+  };
+  // repeated string player_ids = 3 [json_name = "playerIds"];
+  int player_ids_size() const;
+  private:
+  int _internal_player_ids_size() const;
+  public:
+  void clear_player_ids();
+  const std::string& player_ids(int index) const;
+  std::string* mutable_player_ids(int index);
+  void set_player_ids(int index, const std::string& value);
+  void set_player_ids(int index, std::string&& value);
+  void set_player_ids(int index, const char* value);
+  void set_player_ids(int index, const char* value, size_t size);
+  std::string* add_player_ids();
+  void add_player_ids(const std::string& value);
+  void add_player_ids(std::string&& value);
+  void add_player_ids(const char* value);
+  void add_player_ids(const char* value, size_t size);
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>& player_ids() const;
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>* mutable_player_ids();
+  private:
+  const std::string& _internal_player_ids(int index) const;
+  std::string* _internal_add_player_ids();
+  public:
+
+  // string studio_id = 1 [json_name = "studioId"];
+  void clear_studio_id();
+  const std::string& studio_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_studio_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_studio_id();
+  PROTOBUF_NODISCARD std::string* release_studio_id();
+  void set_allocated_studio_id(std::string* studio_id);
+  private:
+  const std::string& _internal_studio_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_studio_id(const std::string& value);
+  std::string* _internal_mutable_studio_id();
+  public:
+
+  // string game_id = 2 [json_name = "gameId"];
+  void clear_game_id();
+  const std::string& game_id() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_game_id(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_game_id();
+  PROTOBUF_NODISCARD std::string* release_game_id();
+  void set_allocated_game_id(std::string* game_id);
+  private:
+  const std::string& _internal_game_id() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_game_id(const std::string& value);
+  std::string* _internal_mutable_game_id();
+  public:
+
+  // @@protoc_insertion_point(class_scope:playmesh.core.v1.BatchGetPlayersRequest)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string> player_ids_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr studio_id_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr game_id_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto;
+};
+// -------------------------------------------------------------------
+
+class BatchGetPlayersResponse final :
+    public ::PROTOBUF_NAMESPACE_ID::Message /* @@protoc_insertion_point(class_definition:playmesh.core.v1.BatchGetPlayersResponse) */ {
+ public:
+  inline BatchGetPlayersResponse() : BatchGetPlayersResponse(nullptr) {}
+  ~BatchGetPlayersResponse() override;
+  explicit PROTOBUF_CONSTEXPR BatchGetPlayersResponse(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  BatchGetPlayersResponse(const BatchGetPlayersResponse& from);
+  BatchGetPlayersResponse(BatchGetPlayersResponse&& from) noexcept
+    : BatchGetPlayersResponse() {
+    *this = ::std::move(from);
+  }
+
+  inline BatchGetPlayersResponse& operator=(const BatchGetPlayersResponse& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline BatchGetPlayersResponse& operator=(BatchGetPlayersResponse&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* descriptor() {
+    return GetDescriptor();
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Descriptor* GetDescriptor() {
+    return default_instance().GetMetadata().descriptor;
+  }
+  static const ::PROTOBUF_NAMESPACE_ID::Reflection* GetReflection() {
+    return default_instance().GetMetadata().reflection;
+  }
+  static const BatchGetPlayersResponse& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const BatchGetPlayersResponse* internal_default_instance() {
+    return reinterpret_cast<const BatchGetPlayersResponse*>(
+               &_BatchGetPlayersResponse_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    53;
+
+  friend void swap(BatchGetPlayersResponse& a, BatchGetPlayersResponse& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(BatchGetPlayersResponse* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(BatchGetPlayersResponse* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  BatchGetPlayersResponse* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<BatchGetPlayersResponse>(arena);
+  }
+  using ::PROTOBUF_NAMESPACE_ID::Message::CopyFrom;
+  void CopyFrom(const BatchGetPlayersResponse& from);
+  using ::PROTOBUF_NAMESPACE_ID::Message::MergeFrom;
+  void MergeFrom( const BatchGetPlayersResponse& from) {
+    BatchGetPlayersResponse::MergeImpl(*this, from);
+  }
+  private:
+  static void MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::PROTOBUF_NAMESPACE_ID::Message& from_msg);
+  public:
+  PROTOBUF_ATTRIBUTE_REINITIALIZES void Clear() final;
+  bool IsInitialized() const final;
+
+  size_t ByteSizeLong() const final;
+  const char* _InternalParse(const char* ptr, ::PROTOBUF_NAMESPACE_ID::internal::ParseContext* ctx) final;
+  uint8_t* _InternalSerialize(
+      uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const final;
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const final;
+  void InternalSwap(BatchGetPlayersResponse* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "playmesh.core.v1.BatchGetPlayersResponse";
+  }
+  protected:
+  explicit BatchGetPlayersResponse(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  static const ClassData _class_data_;
+  const ::PROTOBUF_NAMESPACE_ID::Message::ClassData*GetClassData() const final;
+
+  ::PROTOBUF_NAMESPACE_ID::Metadata GetMetadata() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kPlayersFieldNumber = 1,
+  };
+  // repeated .playmesh.core.v1.Player players = 1 [json_name = "players"];
+  int players_size() const;
+  private:
+  int _internal_players_size() const;
+  public:
+  void clear_players();
+  ::playmesh::core::v1::Player* mutable_players(int index);
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::core::v1::Player >*
+      mutable_players();
+  private:
+  const ::playmesh::core::v1::Player& _internal_players(int index) const;
+  ::playmesh::core::v1::Player* _internal_add_players();
+  public:
+  const ::playmesh::core::v1::Player& players(int index) const;
+  ::playmesh::core::v1::Player* add_players();
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::core::v1::Player >&
+      players() const;
+
+  // @@protoc_insertion_point(class_scope:playmesh.core.v1.BatchGetPlayersResponse)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::core::v1::Player > players_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_playmesh_2fcore_2fv1_2fcore_5fservice_2eproto;
+};
 // ===================================================================
 
 
@@ -13833,9 +14854,642 @@ inline void ListPlayersResponse::set_allocated_next_page_token(std::string* next
   // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.ListPlayersResponse.next_page_token)
 }
 
+// -------------------------------------------------------------------
+
+// GetInternalGameConfigRequest
+
+// string studio_id = 1 [json_name = "studioId"];
+inline void GetInternalGameConfigRequest::clear_studio_id() {
+  _impl_.studio_id_.ClearToEmpty();
+}
+inline const std::string& GetInternalGameConfigRequest::studio_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.GetInternalGameConfigRequest.studio_id)
+  return _internal_studio_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void GetInternalGameConfigRequest::set_studio_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.studio_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.GetInternalGameConfigRequest.studio_id)
+}
+inline std::string* GetInternalGameConfigRequest::mutable_studio_id() {
+  std::string* _s = _internal_mutable_studio_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.GetInternalGameConfigRequest.studio_id)
+  return _s;
+}
+inline const std::string& GetInternalGameConfigRequest::_internal_studio_id() const {
+  return _impl_.studio_id_.Get();
+}
+inline void GetInternalGameConfigRequest::_internal_set_studio_id(const std::string& value) {
+  
+  _impl_.studio_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* GetInternalGameConfigRequest::_internal_mutable_studio_id() {
+  
+  return _impl_.studio_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* GetInternalGameConfigRequest::release_studio_id() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.GetInternalGameConfigRequest.studio_id)
+  return _impl_.studio_id_.Release();
+}
+inline void GetInternalGameConfigRequest::set_allocated_studio_id(std::string* studio_id) {
+  if (studio_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.studio_id_.SetAllocated(studio_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.studio_id_.IsDefault()) {
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.GetInternalGameConfigRequest.studio_id)
+}
+
+// string game_id = 2 [json_name = "gameId"];
+inline void GetInternalGameConfigRequest::clear_game_id() {
+  _impl_.game_id_.ClearToEmpty();
+}
+inline const std::string& GetInternalGameConfigRequest::game_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.GetInternalGameConfigRequest.game_id)
+  return _internal_game_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void GetInternalGameConfigRequest::set_game_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.game_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.GetInternalGameConfigRequest.game_id)
+}
+inline std::string* GetInternalGameConfigRequest::mutable_game_id() {
+  std::string* _s = _internal_mutable_game_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.GetInternalGameConfigRequest.game_id)
+  return _s;
+}
+inline const std::string& GetInternalGameConfigRequest::_internal_game_id() const {
+  return _impl_.game_id_.Get();
+}
+inline void GetInternalGameConfigRequest::_internal_set_game_id(const std::string& value) {
+  
+  _impl_.game_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* GetInternalGameConfigRequest::_internal_mutable_game_id() {
+  
+  return _impl_.game_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* GetInternalGameConfigRequest::release_game_id() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.GetInternalGameConfigRequest.game_id)
+  return _impl_.game_id_.Release();
+}
+inline void GetInternalGameConfigRequest::set_allocated_game_id(std::string* game_id) {
+  if (game_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.game_id_.SetAllocated(game_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.game_id_.IsDefault()) {
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.GetInternalGameConfigRequest.game_id)
+}
+
+// -------------------------------------------------------------------
+
+// GetInternalGameConfigResponse
+
+// .playmesh.core.v1.GameConfig config = 1 [json_name = "config"];
+inline bool GetInternalGameConfigResponse::_internal_has_config() const {
+  return this != internal_default_instance() && _impl_.config_ != nullptr;
+}
+inline bool GetInternalGameConfigResponse::has_config() const {
+  return _internal_has_config();
+}
+inline const ::playmesh::core::v1::GameConfig& GetInternalGameConfigResponse::_internal_config() const {
+  const ::playmesh::core::v1::GameConfig* p = _impl_.config_;
+  return p != nullptr ? *p : reinterpret_cast<const ::playmesh::core::v1::GameConfig&>(
+      ::playmesh::core::v1::_GameConfig_default_instance_);
+}
+inline const ::playmesh::core::v1::GameConfig& GetInternalGameConfigResponse::config() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.GetInternalGameConfigResponse.config)
+  return _internal_config();
+}
+inline void GetInternalGameConfigResponse::unsafe_arena_set_allocated_config(
+    ::playmesh::core::v1::GameConfig* config) {
+  if (GetArenaForAllocation() == nullptr) {
+    delete reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.config_);
+  }
+  _impl_.config_ = config;
+  if (config) {
+    
+  } else {
+    
+  }
+  // @@protoc_insertion_point(field_unsafe_arena_set_allocated:playmesh.core.v1.GetInternalGameConfigResponse.config)
+}
+inline ::playmesh::core::v1::GameConfig* GetInternalGameConfigResponse::release_config() {
+  
+  ::playmesh::core::v1::GameConfig* temp = _impl_.config_;
+  _impl_.config_ = nullptr;
+#ifdef PROTOBUF_FORCE_COPY_IN_RELEASE
+  auto* old =  reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(temp);
+  temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  if (GetArenaForAllocation() == nullptr) { delete old; }
+#else  // PROTOBUF_FORCE_COPY_IN_RELEASE
+  if (GetArenaForAllocation() != nullptr) {
+    temp = ::PROTOBUF_NAMESPACE_ID::internal::DuplicateIfNonNull(temp);
+  }
+#endif  // !PROTOBUF_FORCE_COPY_IN_RELEASE
+  return temp;
+}
+inline ::playmesh::core::v1::GameConfig* GetInternalGameConfigResponse::unsafe_arena_release_config() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.GetInternalGameConfigResponse.config)
+  
+  ::playmesh::core::v1::GameConfig* temp = _impl_.config_;
+  _impl_.config_ = nullptr;
+  return temp;
+}
+inline ::playmesh::core::v1::GameConfig* GetInternalGameConfigResponse::_internal_mutable_config() {
+  
+  if (_impl_.config_ == nullptr) {
+    auto* p = CreateMaybeMessage<::playmesh::core::v1::GameConfig>(GetArenaForAllocation());
+    _impl_.config_ = p;
+  }
+  return _impl_.config_;
+}
+inline ::playmesh::core::v1::GameConfig* GetInternalGameConfigResponse::mutable_config() {
+  ::playmesh::core::v1::GameConfig* _msg = _internal_mutable_config();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.GetInternalGameConfigResponse.config)
+  return _msg;
+}
+inline void GetInternalGameConfigResponse::set_allocated_config(::playmesh::core::v1::GameConfig* config) {
+  ::PROTOBUF_NAMESPACE_ID::Arena* message_arena = GetArenaForAllocation();
+  if (message_arena == nullptr) {
+    delete reinterpret_cast< ::PROTOBUF_NAMESPACE_ID::MessageLite*>(_impl_.config_);
+  }
+  if (config) {
+    ::PROTOBUF_NAMESPACE_ID::Arena* submessage_arena =
+        ::PROTOBUF_NAMESPACE_ID::Arena::InternalGetOwningArena(
+                reinterpret_cast<::PROTOBUF_NAMESPACE_ID::MessageLite*>(config));
+    if (message_arena != submessage_arena) {
+      config = ::PROTOBUF_NAMESPACE_ID::internal::GetOwnedMessage(
+          message_arena, config, submessage_arena);
+    }
+    
+  } else {
+    
+  }
+  _impl_.config_ = config;
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.GetInternalGameConfigResponse.config)
+}
+
+// string etag = 2 [json_name = "etag"];
+inline void GetInternalGameConfigResponse::clear_etag() {
+  _impl_.etag_.ClearToEmpty();
+}
+inline const std::string& GetInternalGameConfigResponse::etag() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.GetInternalGameConfigResponse.etag)
+  return _internal_etag();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void GetInternalGameConfigResponse::set_etag(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.etag_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.GetInternalGameConfigResponse.etag)
+}
+inline std::string* GetInternalGameConfigResponse::mutable_etag() {
+  std::string* _s = _internal_mutable_etag();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.GetInternalGameConfigResponse.etag)
+  return _s;
+}
+inline const std::string& GetInternalGameConfigResponse::_internal_etag() const {
+  return _impl_.etag_.Get();
+}
+inline void GetInternalGameConfigResponse::_internal_set_etag(const std::string& value) {
+  
+  _impl_.etag_.Set(value, GetArenaForAllocation());
+}
+inline std::string* GetInternalGameConfigResponse::_internal_mutable_etag() {
+  
+  return _impl_.etag_.Mutable(GetArenaForAllocation());
+}
+inline std::string* GetInternalGameConfigResponse::release_etag() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.GetInternalGameConfigResponse.etag)
+  return _impl_.etag_.Release();
+}
+inline void GetInternalGameConfigResponse::set_allocated_etag(std::string* etag) {
+  if (etag != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.etag_.SetAllocated(etag, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.etag_.IsDefault()) {
+    _impl_.etag_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.GetInternalGameConfigResponse.etag)
+}
+
+// -------------------------------------------------------------------
+
+// CheckGameAccessRequest
+
+// string developer_id = 1 [json_name = "developerId"];
+inline void CheckGameAccessRequest::clear_developer_id() {
+  _impl_.developer_id_.ClearToEmpty();
+}
+inline const std::string& CheckGameAccessRequest::developer_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.CheckGameAccessRequest.developer_id)
+  return _internal_developer_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void CheckGameAccessRequest::set_developer_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.developer_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.CheckGameAccessRequest.developer_id)
+}
+inline std::string* CheckGameAccessRequest::mutable_developer_id() {
+  std::string* _s = _internal_mutable_developer_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.CheckGameAccessRequest.developer_id)
+  return _s;
+}
+inline const std::string& CheckGameAccessRequest::_internal_developer_id() const {
+  return _impl_.developer_id_.Get();
+}
+inline void CheckGameAccessRequest::_internal_set_developer_id(const std::string& value) {
+  
+  _impl_.developer_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* CheckGameAccessRequest::_internal_mutable_developer_id() {
+  
+  return _impl_.developer_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* CheckGameAccessRequest::release_developer_id() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.CheckGameAccessRequest.developer_id)
+  return _impl_.developer_id_.Release();
+}
+inline void CheckGameAccessRequest::set_allocated_developer_id(std::string* developer_id) {
+  if (developer_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.developer_id_.SetAllocated(developer_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.developer_id_.IsDefault()) {
+    _impl_.developer_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.CheckGameAccessRequest.developer_id)
+}
+
+// string studio_id = 2 [json_name = "studioId"];
+inline void CheckGameAccessRequest::clear_studio_id() {
+  _impl_.studio_id_.ClearToEmpty();
+}
+inline const std::string& CheckGameAccessRequest::studio_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.CheckGameAccessRequest.studio_id)
+  return _internal_studio_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void CheckGameAccessRequest::set_studio_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.studio_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.CheckGameAccessRequest.studio_id)
+}
+inline std::string* CheckGameAccessRequest::mutable_studio_id() {
+  std::string* _s = _internal_mutable_studio_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.CheckGameAccessRequest.studio_id)
+  return _s;
+}
+inline const std::string& CheckGameAccessRequest::_internal_studio_id() const {
+  return _impl_.studio_id_.Get();
+}
+inline void CheckGameAccessRequest::_internal_set_studio_id(const std::string& value) {
+  
+  _impl_.studio_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* CheckGameAccessRequest::_internal_mutable_studio_id() {
+  
+  return _impl_.studio_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* CheckGameAccessRequest::release_studio_id() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.CheckGameAccessRequest.studio_id)
+  return _impl_.studio_id_.Release();
+}
+inline void CheckGameAccessRequest::set_allocated_studio_id(std::string* studio_id) {
+  if (studio_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.studio_id_.SetAllocated(studio_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.studio_id_.IsDefault()) {
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.CheckGameAccessRequest.studio_id)
+}
+
+// string game_id = 3 [json_name = "gameId"];
+inline void CheckGameAccessRequest::clear_game_id() {
+  _impl_.game_id_.ClearToEmpty();
+}
+inline const std::string& CheckGameAccessRequest::game_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.CheckGameAccessRequest.game_id)
+  return _internal_game_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void CheckGameAccessRequest::set_game_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.game_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.CheckGameAccessRequest.game_id)
+}
+inline std::string* CheckGameAccessRequest::mutable_game_id() {
+  std::string* _s = _internal_mutable_game_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.CheckGameAccessRequest.game_id)
+  return _s;
+}
+inline const std::string& CheckGameAccessRequest::_internal_game_id() const {
+  return _impl_.game_id_.Get();
+}
+inline void CheckGameAccessRequest::_internal_set_game_id(const std::string& value) {
+  
+  _impl_.game_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* CheckGameAccessRequest::_internal_mutable_game_id() {
+  
+  return _impl_.game_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* CheckGameAccessRequest::release_game_id() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.CheckGameAccessRequest.game_id)
+  return _impl_.game_id_.Release();
+}
+inline void CheckGameAccessRequest::set_allocated_game_id(std::string* game_id) {
+  if (game_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.game_id_.SetAllocated(game_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.game_id_.IsDefault()) {
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.CheckGameAccessRequest.game_id)
+}
+
+// -------------------------------------------------------------------
+
+// CheckGameAccessResponse
+
+// -------------------------------------------------------------------
+
+// BatchGetPlayersRequest
+
+// string studio_id = 1 [json_name = "studioId"];
+inline void BatchGetPlayersRequest::clear_studio_id() {
+  _impl_.studio_id_.ClearToEmpty();
+}
+inline const std::string& BatchGetPlayersRequest::studio_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.BatchGetPlayersRequest.studio_id)
+  return _internal_studio_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void BatchGetPlayersRequest::set_studio_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.studio_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.BatchGetPlayersRequest.studio_id)
+}
+inline std::string* BatchGetPlayersRequest::mutable_studio_id() {
+  std::string* _s = _internal_mutable_studio_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.BatchGetPlayersRequest.studio_id)
+  return _s;
+}
+inline const std::string& BatchGetPlayersRequest::_internal_studio_id() const {
+  return _impl_.studio_id_.Get();
+}
+inline void BatchGetPlayersRequest::_internal_set_studio_id(const std::string& value) {
+  
+  _impl_.studio_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* BatchGetPlayersRequest::_internal_mutable_studio_id() {
+  
+  return _impl_.studio_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* BatchGetPlayersRequest::release_studio_id() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.BatchGetPlayersRequest.studio_id)
+  return _impl_.studio_id_.Release();
+}
+inline void BatchGetPlayersRequest::set_allocated_studio_id(std::string* studio_id) {
+  if (studio_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.studio_id_.SetAllocated(studio_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.studio_id_.IsDefault()) {
+    _impl_.studio_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.BatchGetPlayersRequest.studio_id)
+}
+
+// string game_id = 2 [json_name = "gameId"];
+inline void BatchGetPlayersRequest::clear_game_id() {
+  _impl_.game_id_.ClearToEmpty();
+}
+inline const std::string& BatchGetPlayersRequest::game_id() const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.BatchGetPlayersRequest.game_id)
+  return _internal_game_id();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void BatchGetPlayersRequest::set_game_id(ArgT0&& arg0, ArgT... args) {
+ 
+ _impl_.game_id_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.BatchGetPlayersRequest.game_id)
+}
+inline std::string* BatchGetPlayersRequest::mutable_game_id() {
+  std::string* _s = _internal_mutable_game_id();
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.BatchGetPlayersRequest.game_id)
+  return _s;
+}
+inline const std::string& BatchGetPlayersRequest::_internal_game_id() const {
+  return _impl_.game_id_.Get();
+}
+inline void BatchGetPlayersRequest::_internal_set_game_id(const std::string& value) {
+  
+  _impl_.game_id_.Set(value, GetArenaForAllocation());
+}
+inline std::string* BatchGetPlayersRequest::_internal_mutable_game_id() {
+  
+  return _impl_.game_id_.Mutable(GetArenaForAllocation());
+}
+inline std::string* BatchGetPlayersRequest::release_game_id() {
+  // @@protoc_insertion_point(field_release:playmesh.core.v1.BatchGetPlayersRequest.game_id)
+  return _impl_.game_id_.Release();
+}
+inline void BatchGetPlayersRequest::set_allocated_game_id(std::string* game_id) {
+  if (game_id != nullptr) {
+    
+  } else {
+    
+  }
+  _impl_.game_id_.SetAllocated(game_id, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.game_id_.IsDefault()) {
+    _impl_.game_id_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:playmesh.core.v1.BatchGetPlayersRequest.game_id)
+}
+
+// repeated string player_ids = 3 [json_name = "playerIds"];
+inline int BatchGetPlayersRequest::_internal_player_ids_size() const {
+  return _impl_.player_ids_.size();
+}
+inline int BatchGetPlayersRequest::player_ids_size() const {
+  return _internal_player_ids_size();
+}
+inline void BatchGetPlayersRequest::clear_player_ids() {
+  _impl_.player_ids_.Clear();
+}
+inline std::string* BatchGetPlayersRequest::add_player_ids() {
+  std::string* _s = _internal_add_player_ids();
+  // @@protoc_insertion_point(field_add_mutable:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+  return _s;
+}
+inline const std::string& BatchGetPlayersRequest::_internal_player_ids(int index) const {
+  return _impl_.player_ids_.Get(index);
+}
+inline const std::string& BatchGetPlayersRequest::player_ids(int index) const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+  return _internal_player_ids(index);
+}
+inline std::string* BatchGetPlayersRequest::mutable_player_ids(int index) {
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+  return _impl_.player_ids_.Mutable(index);
+}
+inline void BatchGetPlayersRequest::set_player_ids(int index, const std::string& value) {
+  _impl_.player_ids_.Mutable(index)->assign(value);
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+}
+inline void BatchGetPlayersRequest::set_player_ids(int index, std::string&& value) {
+  _impl_.player_ids_.Mutable(index)->assign(std::move(value));
+  // @@protoc_insertion_point(field_set:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+}
+inline void BatchGetPlayersRequest::set_player_ids(int index, const char* value) {
+  GOOGLE_DCHECK(value != nullptr);
+  _impl_.player_ids_.Mutable(index)->assign(value);
+  // @@protoc_insertion_point(field_set_char:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+}
+inline void BatchGetPlayersRequest::set_player_ids(int index, const char* value, size_t size) {
+  _impl_.player_ids_.Mutable(index)->assign(
+    reinterpret_cast<const char*>(value), size);
+  // @@protoc_insertion_point(field_set_pointer:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+}
+inline std::string* BatchGetPlayersRequest::_internal_add_player_ids() {
+  return _impl_.player_ids_.Add();
+}
+inline void BatchGetPlayersRequest::add_player_ids(const std::string& value) {
+  _impl_.player_ids_.Add()->assign(value);
+  // @@protoc_insertion_point(field_add:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+}
+inline void BatchGetPlayersRequest::add_player_ids(std::string&& value) {
+  _impl_.player_ids_.Add(std::move(value));
+  // @@protoc_insertion_point(field_add:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+}
+inline void BatchGetPlayersRequest::add_player_ids(const char* value) {
+  GOOGLE_DCHECK(value != nullptr);
+  _impl_.player_ids_.Add()->assign(value);
+  // @@protoc_insertion_point(field_add_char:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+}
+inline void BatchGetPlayersRequest::add_player_ids(const char* value, size_t size) {
+  _impl_.player_ids_.Add()->assign(reinterpret_cast<const char*>(value), size);
+  // @@protoc_insertion_point(field_add_pointer:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>&
+BatchGetPlayersRequest::player_ids() const {
+  // @@protoc_insertion_point(field_list:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+  return _impl_.player_ids_;
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>*
+BatchGetPlayersRequest::mutable_player_ids() {
+  // @@protoc_insertion_point(field_mutable_list:playmesh.core.v1.BatchGetPlayersRequest.player_ids)
+  return &_impl_.player_ids_;
+}
+
+// -------------------------------------------------------------------
+
+// BatchGetPlayersResponse
+
+// repeated .playmesh.core.v1.Player players = 1 [json_name = "players"];
+inline int BatchGetPlayersResponse::_internal_players_size() const {
+  return _impl_.players_.size();
+}
+inline int BatchGetPlayersResponse::players_size() const {
+  return _internal_players_size();
+}
+inline ::playmesh::core::v1::Player* BatchGetPlayersResponse::mutable_players(int index) {
+  // @@protoc_insertion_point(field_mutable:playmesh.core.v1.BatchGetPlayersResponse.players)
+  return _impl_.players_.Mutable(index);
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::core::v1::Player >*
+BatchGetPlayersResponse::mutable_players() {
+  // @@protoc_insertion_point(field_mutable_list:playmesh.core.v1.BatchGetPlayersResponse.players)
+  return &_impl_.players_;
+}
+inline const ::playmesh::core::v1::Player& BatchGetPlayersResponse::_internal_players(int index) const {
+  return _impl_.players_.Get(index);
+}
+inline const ::playmesh::core::v1::Player& BatchGetPlayersResponse::players(int index) const {
+  // @@protoc_insertion_point(field_get:playmesh.core.v1.BatchGetPlayersResponse.players)
+  return _internal_players(index);
+}
+inline ::playmesh::core::v1::Player* BatchGetPlayersResponse::_internal_add_players() {
+  return _impl_.players_.Add();
+}
+inline ::playmesh::core::v1::Player* BatchGetPlayersResponse::add_players() {
+  ::playmesh::core::v1::Player* _add = _internal_add_players();
+  // @@protoc_insertion_point(field_add:playmesh.core.v1.BatchGetPlayersResponse.players)
+  return _add;
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::playmesh::core::v1::Player >&
+BatchGetPlayersResponse::players() const {
+  // @@protoc_insertion_point(field_list:playmesh.core.v1.BatchGetPlayersResponse.players)
+  return _impl_.players_;
+}
+
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 // -------------------------------------------------------------------

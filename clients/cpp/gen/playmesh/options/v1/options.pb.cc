@@ -69,24 +69,24 @@ const char descriptor_table_protodef_playmesh_2foptions_2fv1_2foptions_2eproto[]
   "ptor.proto\"\203\001\n\014MethodPolicy\022>\n\nprincipal"
   "s\030\001 \003(\0162\036.playmesh.options.v1.PrincipalR"
   "\nprincipals\0223\n\006access\030\002 \001(\0162\033.playmesh.o"
-  "ptions.v1.AccessR\006access*\244\001\n\tPrincipal\022\031"
+  "ptions.v1.AccessR\006access*\273\001\n\tPrincipal\022\031"
   "\n\025PRINCIPAL_UNSPECIFIED\020\000\022\027\n\023PRINCIPAL_A"
   "NONYMOUS\020\001\022\031\n\025PRINCIPAL_GAME_CLIENT\020\002\022\024\n"
   "\020PRINCIPAL_PLAYER\020\003\022\027\n\023PRINCIPAL_DEVELOP"
-  "ER\020\004\022\031\n\025PRINCIPAL_GAME_SERVER\020\005*n\n\006Acces"
-  "s\022\026\n\022ACCESS_UNSPECIFIED\020\000\022\017\n\013ACCESS_READ"
-  "\020\001\022\020\n\014ACCESS_WRITE\020\002\022\024\n\020ACCESS_UNLIMITED"
-  "\020\003\022\023\n\017ACCESS_GAMEPLAY\020\004:[\n\006policy\022\036.goog"
-  "le.protobuf.MethodOptions\030\265\207\003 \001(\0132!.play"
-  "mesh.options.v1.MethodPolicyR\006policyb\006pr"
-  "oto3"
+  "ER\020\004\022\031\n\025PRINCIPAL_GAME_SERVER\020\005\022\025\n\021PRINC"
+  "IPAL_SERVICE\020\006*n\n\006Access\022\026\n\022ACCESS_UNSPE"
+  "CIFIED\020\000\022\017\n\013ACCESS_READ\020\001\022\020\n\014ACCESS_WRIT"
+  "E\020\002\022\024\n\020ACCESS_UNLIMITED\020\003\022\023\n\017ACCESS_GAME"
+  "PLAY\020\004:[\n\006policy\022\036.google.protobuf.Metho"
+  "dOptions\030\265\207\003 \001(\0132!.playmesh.options.v1.M"
+  "ethodPolicyR\006policyb\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto_deps[1] = {
   &::descriptor_table_google_2fprotobuf_2fdescriptor_2eproto,
 };
 static ::_pbi::once_flag descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto = {
-    false, false, 604, descriptor_table_protodef_playmesh_2foptions_2fv1_2foptions_2eproto,
+    false, false, 627, descriptor_table_protodef_playmesh_2foptions_2fv1_2foptions_2eproto,
     "playmesh/options/v1/options.proto",
     &descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto_once, descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto_deps, 1, 1,
     schemas, file_default_instances, TableStruct_playmesh_2foptions_2fv1_2foptions_2eproto::offsets,
@@ -114,6 +114,7 @@ bool Principal_IsValid(int value) {
     case 3:
     case 4:
     case 5:
+    case 6:
       return true;
     default:
       return false;

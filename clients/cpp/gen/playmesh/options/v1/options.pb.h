@@ -69,12 +69,13 @@ enum Principal : int {
   PRINCIPAL_PLAYER = 3,
   PRINCIPAL_DEVELOPER = 4,
   PRINCIPAL_GAME_SERVER = 5,
+  PRINCIPAL_SERVICE = 6,
   Principal_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
   Principal_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
 };
 bool Principal_IsValid(int value);
 constexpr Principal Principal_MIN = PRINCIPAL_UNSPECIFIED;
-constexpr Principal Principal_MAX = PRINCIPAL_GAME_SERVER;
+constexpr Principal Principal_MAX = PRINCIPAL_SERVICE;
 constexpr int Principal_ARRAYSIZE = Principal_MAX + 1;
 
 const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* Principal_descriptor();

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file playmesh/options/v1/options.proto.
  */
 export const file_playmesh_options_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("CiFwbGF5bWVzaC9vcHRpb25zL3YxL29wdGlvbnMucHJvdG8SE3BsYXltZXNoLm9wdGlvbnMudjEibwoMTWV0aG9kUG9saWN5EjIKCnByaW5jaXBhbHMYASADKA4yHi5wbGF5bWVzaC5vcHRpb25zLnYxLlByaW5jaXBhbBIrCgZhY2Nlc3MYAiABKA4yGy5wbGF5bWVzaC5vcHRpb25zLnYxLkFjY2VzcyqkAQoJUHJpbmNpcGFsEhkKFVBSSU5DSVBBTF9VTlNQRUNJRklFRBAAEhcKE1BSSU5DSVBBTF9BTk9OWU1PVVMQARIZChVQUklOQ0lQQUxfR0FNRV9DTElFTlQQAhIUChBQUklOQ0lQQUxfUExBWUVSEAMSFwoTUFJJTkNJUEFMX0RFVkVMT1BFUhAEEhkKFVBSSU5DSVBBTF9HQU1FX1NFUlZFUhAFKm4KBkFjY2VzcxIWChJBQ0NFU1NfVU5TUEVDSUZJRUQQABIPCgtBQ0NFU1NfUkVBRBABEhAKDEFDQ0VTU19XUklURRACEhQKEEFDQ0VTU19VTkxJTUlURUQQAxITCg9BQ0NFU1NfR0FNRVBMQVkQBDpbCgZwb2xpY3kSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi1hwMgASgLMiEucGxheW1lc2gub3B0aW9ucy52MS5NZXRob2RQb2xpY3lSBnBvbGljeWIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("CiFwbGF5bWVzaC9vcHRpb25zL3YxL29wdGlvbnMucHJvdG8SE3BsYXltZXNoLm9wdGlvbnMudjEibwoMTWV0aG9kUG9saWN5EjIKCnByaW5jaXBhbHMYASADKA4yHi5wbGF5bWVzaC5vcHRpb25zLnYxLlByaW5jaXBhbBIrCgZhY2Nlc3MYAiABKA4yGy5wbGF5bWVzaC5vcHRpb25zLnYxLkFjY2Vzcyq7AQoJUHJpbmNpcGFsEhkKFVBSSU5DSVBBTF9VTlNQRUNJRklFRBAAEhcKE1BSSU5DSVBBTF9BTk9OWU1PVVMQARIZChVQUklOQ0lQQUxfR0FNRV9DTElFTlQQAhIUChBQUklOQ0lQQUxfUExBWUVSEAMSFwoTUFJJTkNJUEFMX0RFVkVMT1BFUhAEEhkKFVBSSU5DSVBBTF9HQU1FX1NFUlZFUhAFEhUKEVBSSU5DSVBBTF9TRVJWSUNFEAYqbgoGQWNjZXNzEhYKEkFDQ0VTU19VTlNQRUNJRklFRBAAEg8KC0FDQ0VTU19SRUFEEAESEAoMQUNDRVNTX1dSSVRFEAISFAoQQUNDRVNTX1VOTElNSVRFRBADEhMKD0FDQ0VTU19HQU1FUExBWRAEOlsKBnBvbGljeRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLWHAyABKAsyIS5wbGF5bWVzaC5vcHRpb25zLnYxLk1ldGhvZFBvbGljeVIGcG9saWN5YgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * MethodPolicy is attached to every RPC of every Playmesh service.
@@ -90,6 +90,14 @@ export enum Principal {
    * @generated from enum value: PRINCIPAL_GAME_SERVER = 5;
    */
   GAME_SERVER = 5,
+
+  /**
+   * Another Playmesh service, with a short-lived service token (`authorization: Bearer`, audience
+   * `playmesh:service`) signed by the platform's keys. Internal RPCs accept only this principal.
+   *
+   * @generated from enum value: PRINCIPAL_SERVICE = 6;
+   */
+  SERVICE = 6,
 }
 
 /**

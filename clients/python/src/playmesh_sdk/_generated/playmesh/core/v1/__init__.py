@@ -14,6 +14,10 @@ __all__ = (
     "AuthenticateDeviceResponse",
     "AuthenticateEmailRequest",
     "AuthenticateEmailResponse",
+    "BatchGetPlayersRequest",
+    "BatchGetPlayersResponse",
+    "CheckGameAccessRequest",
+    "CheckGameAccessResponse",
     "Comparison",
     "CoreServiceStub",
     "CreateApiKeyRequest",
@@ -26,6 +30,7 @@ __all__ = (
     "Game",
     "GameConfig",
     "GameMode",
+    "GameUpdatedEvent",
     "GetAccountRequest",
     "GetAccountResponse",
     "GetDeveloperRequest",
@@ -34,6 +39,8 @@ __all__ = (
     "GetGameConfigResponse",
     "GetGameRequest",
     "GetGameResponse",
+    "GetInternalGameConfigRequest",
+    "GetInternalGameConfigResponse",
     "GetJwksRequest",
     "GetJwksResponse",
     "GetPlayerRequest",
@@ -56,6 +63,7 @@ __all__ = (
     "LogoutResponse",
     "MatchmakingRules",
     "Player",
+    "PlayerUpdatedEvent",
     "Rating",
     "RatingSettings",
     "RefreshTokenRequest",
@@ -566,6 +574,83 @@ default_message_pool.register_message("playmesh.core.v1", "AuthenticateEmailResp
 
 
 @dataclass(eq=False, repr=False)
+class BatchGetPlayersRequest(betterproto2.Message):
+    """
+    Request of BatchGetPlayers.
+    """
+
+    studio_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    The studio that owns the game.
+    """
+
+    game_id: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    The game the players belong to.
+    """
+
+    player_ids: "list[str]" = betterproto2.field(3, betterproto2.TYPE_STRING, repeated=True)
+    """
+    Player ids (UUIDs), at most 1000.
+    """
+
+
+default_message_pool.register_message("playmesh.core.v1", "BatchGetPlayersRequest", BatchGetPlayersRequest)
+
+
+@dataclass(eq=False, repr=False)
+class BatchGetPlayersResponse(betterproto2.Message):
+    """
+    Response of BatchGetPlayers.
+    """
+
+    players: "list[Player]" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, repeated=True)
+    """
+    The players found, in no particular order.
+    """
+
+
+default_message_pool.register_message("playmesh.core.v1", "BatchGetPlayersResponse", BatchGetPlayersResponse)
+
+
+@dataclass(eq=False, repr=False)
+class CheckGameAccessRequest(betterproto2.Message):
+    """
+    Request of CheckGameAccess.
+    """
+
+    developer_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    The developer making the original call.
+    """
+
+    studio_id: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    The studio named in the original call.
+    """
+
+    game_id: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
+    """
+    The game named in the original call.
+    """
+
+
+default_message_pool.register_message("playmesh.core.v1", "CheckGameAccessRequest", CheckGameAccessRequest)
+
+
+@dataclass(eq=False, repr=False)
+class CheckGameAccessResponse(betterproto2.Message):
+    """
+    Response of CheckGameAccess (empty: access is granted when the call succeeds).
+    """
+
+    pass
+
+
+default_message_pool.register_message("playmesh.core.v1", "CheckGameAccessResponse", CheckGameAccessResponse)
+
+
+@dataclass(eq=False, repr=False)
 class CreateApiKeyRequest(betterproto2.Message):
     """
     Request of CreateApiKey.
@@ -846,6 +931,32 @@ default_message_pool.register_message("playmesh.core.v1", "GameMode", GameMode)
 
 
 @dataclass(eq=False, repr=False)
+class GameUpdatedEvent(betterproto2.Message):
+    """
+    Payload of the `game.updated` event on the event bus: a game was created or changed. Services that
+    cache game configuration drop their copy when they see it.
+    """
+
+    studio_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    The studio that owns the game.
+    """
+
+    game_id: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    The game.
+    """
+
+    etag: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
+    """
+    The game's etag after the change.
+    """
+
+
+default_message_pool.register_message("playmesh.core.v1", "GameUpdatedEvent", GameUpdatedEvent)
+
+
+@dataclass(eq=False, repr=False)
 class GetAccountRequest(betterproto2.Message):
     """
     Request of GetAccount.
@@ -964,6 +1075,46 @@ class GetGameResponse(betterproto2.Message):
 
 
 default_message_pool.register_message("playmesh.core.v1", "GetGameResponse", GetGameResponse)
+
+
+@dataclass(eq=False, repr=False)
+class GetInternalGameConfigRequest(betterproto2.Message):
+    """
+    Request of GetInternalGameConfig.
+    """
+
+    studio_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    The studio that owns the game.
+    """
+
+    game_id: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    The game.
+    """
+
+
+default_message_pool.register_message("playmesh.core.v1", "GetInternalGameConfigRequest", GetInternalGameConfigRequest)
+
+
+@dataclass(eq=False, repr=False)
+class GetInternalGameConfigResponse(betterproto2.Message):
+    """
+    Response of GetInternalGameConfig.
+    """
+
+    config: "GameConfig | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
+    """
+    The game's whole configuration.
+    """
+
+    etag: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    Changes whenever the game changes.
+    """
+
+
+default_message_pool.register_message("playmesh.core.v1", "GetInternalGameConfigResponse", GetInternalGameConfigResponse)
 
 
 @dataclass(eq=False, repr=False)
@@ -1490,6 +1641,27 @@ class Player(betterproto2.Message):
 
 
 default_message_pool.register_message("playmesh.core.v1", "Player", Player)
+
+
+@dataclass(eq=False, repr=False)
+class PlayerUpdatedEvent(betterproto2.Message):
+    """
+    Payload of the `player.updated` (account created or renamed) and `player.rating_updated` (ratings
+    changed) events on the event bus. `player.update_time` orders the changes of one player.
+    """
+
+    studio_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    The studio that owns the player's game.
+    """
+
+    player: "Player | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
+    """
+    The player account after the change.
+    """
+
+
+default_message_pool.register_message("playmesh.core.v1", "PlayerUpdatedEvent", PlayerUpdatedEvent)
 
 
 @dataclass(eq=False, repr=False)
@@ -2299,6 +2471,62 @@ class CoreServiceStub(betterproto2_grpclib.ServiceStub):
             "/playmesh.core.v1.CoreService/ListPlayers",
             message,
             ListPlayersResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
+    async def get_internal_game_config(
+        self,
+        message: "GetInternalGameConfigRequest",
+        *,
+        timeout: "float | None" = None,
+        deadline: "Deadline | None" = None,
+        metadata: "MetadataLike | None" = None,
+    ) -> "GetInternalGameConfigResponse":
+        """
+        Internal (other Playmesh services only): a game's whole configuration, for the services that act on
+        it. They cache it and drop their copy on the `game.updated` event. No REST route.
+        """
+
+        return await self._unary_unary(
+            "/playmesh.core.v1.CoreService/GetInternalGameConfig",
+            message,
+            GetInternalGameConfigResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
+    async def check_game_access(
+        self, message: "CheckGameAccessRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
+    ) -> "CheckGameAccessResponse":
+        """
+        Internal (other Playmesh services only): succeeds if the developer is a member of the studio and
+        the studio has the game; NOT_FOUND otherwise. Backs the developer RPCs of other services.
+        """
+
+        return await self._unary_unary(
+            "/playmesh.core.v1.CoreService/CheckGameAccess",
+            message,
+            CheckGameAccessResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
+    async def batch_get_players(
+        self, message: "BatchGetPlayersRequest", *, timeout: "float | None" = None, deadline: "Deadline | None" = None, metadata: "MetadataLike | None" = None
+    ) -> "BatchGetPlayersResponse":
+        """
+        Internal (other Playmesh services only): players of one game by id, with display names and
+        ratings; ids that are not players of the game are left out.
+        """
+
+        return await self._unary_unary(
+            "/playmesh.core.v1.CoreService/BatchGetPlayers",
+            message,
+            BatchGetPlayersResponse,
             timeout=timeout,
             deadline=deadline,
             metadata=metadata,

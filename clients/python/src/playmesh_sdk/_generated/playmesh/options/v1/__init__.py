@@ -103,6 +103,12 @@ class Principal(betterproto2.Enum):
     A registered dedicated game server with its server token (`authorization: Bearer`).
     """
 
+    SERVICE = 6
+    """
+    Another Playmesh service, with a short-lived service token (`authorization: Bearer`, audience
+    `playmesh:service`) signed by the platform's keys. Internal RPCs accept only this principal.
+    """
+
     @classmethod
     def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
         return {
@@ -112,6 +118,7 @@ class Principal(betterproto2.Enum):
             3: "PRINCIPAL_PLAYER",
             4: "PRINCIPAL_DEVELOPER",
             5: "PRINCIPAL_GAME_SERVER",
+            6: "PRINCIPAL_SERVICE",
         }
 
     @classmethod
@@ -123,6 +130,7 @@ class Principal(betterproto2.Enum):
             "PRINCIPAL_PLAYER": 3,
             "PRINCIPAL_DEVELOPER": 4,
             "PRINCIPAL_GAME_SERVER": 5,
+            "PRINCIPAL_SERVICE": 6,
         }
 
 
