@@ -36,7 +36,7 @@ async def test_ip_bucket_is_shared_by_every_caller_of_that_ip(redis: Redis) -> N
 
 
 async def test_idempotent_action_runs_once_under_concurrent_retries(redis: Redis) -> None:
-    idem = Idempotency(redis, ttl_seconds=60)
+    idem = Idempotency(redis, ttl_seconds=60, secret="test secret")
     runs = 0
     request = pb.CreateStudioRequest(display_name="once", request_id="r1")
 

@@ -73,16 +73,20 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
         v.check()
 
         async def register() -> pb.RegisterDeveloperResponse:
-            row, token = await self.tenancy.register_developer(request.email, request.password, request.display_name)
-            return pb.RegisterDeveloperResponse(developer=convert.developer(row), tokens=convert.developer_tokens(token))
+            row = await self.tenancy.register_developer(request.email, request.password, request.display_name)
+            return pb.RegisterDeveloperResponse(developer=convert.developer(row))
 
-        return await self.idempotency.run(
+        # The stored answer for retries holds no token: a retry (same request, password included) gets
+        # a fresh one, and no live credential sits in Redis for the idempotency window.
+        reply = await self.idempotency.run(
             scope="core.RegisterDeveloper",
             request_id=request.request_id,
             request=request,
             response_type=pb.RegisterDeveloperResponse,
             action=register,
         )
+        reply.tokens.CopyFrom(convert.developer_tokens(self.tenancy.developer_token(reply.developer.id)))
+        return reply
 
     async def LoginDeveloper(self, request: pb.LoginDeveloperRequest, context: grpc.aio.ServicerContext) -> pb.LoginDeveloperResponse:
         v = Validator()
@@ -173,7 +177,10 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
     async def GetGameConfig(self, request: pb.GetGameConfigRequest, context: grpc.aio.ServicerContext) -> pb.GetGameConfigResponse:
         caller = current_caller()
         row = await self.tenancy.game_for_key(caller.studio_id, caller.game_id)
-        return pb.GetGameConfigResponse(game_id=row.id, config=convert.game(row, caller.studio_id).config)
+        config = convert.game(row, caller.studio_id).config
+        # Alert rules are the studio's operations (who gets e-mailed when): not for game clients.
+        del config.alert_rules[:]
+        return pb.GetGameConfigResponse(game_id=row.id, config=config)
 
     # API keys ------------------------------------------------------------------------------------
 

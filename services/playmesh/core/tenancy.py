@@ -42,7 +42,7 @@ class Tenancy:
 
     # Developers ---------------------------------------------------------------------------------
 
-    async def register_developer(self, email: str, password: str, display_name: str) -> tuple[Any, IssuedToken]:
+    async def register_developer(self, email: str, password: str, display_name: str) -> Any:
         password_hash = await hash_password(password)
         try:
             async with self.db.begin() as conn:
@@ -55,7 +55,7 @@ class Tenancy:
                 ).one()
         except IntegrityError:
             raise AlreadyExists("a developer with this email is already registered", reason="EMAIL_TAKEN") from None
-        return row, self._developer_token(row.id)
+        return row
 
     async def login_developer(self, email: str, password: str) -> tuple[Any, IssuedToken]:
         async with self.db.begin() as conn:
@@ -63,7 +63,7 @@ class Tenancy:
         ok = await verify_password(row.password_hash if row else DUMMY_HASH, password)
         if row is None or not ok:
             raise Unauthenticated("email or password is wrong", reason="INVALID_CREDENTIALS")
-        return row, self._developer_token(row.id)
+        return row, self.developer_token(row.id)
 
     async def get_developer(self, developer_id: str) -> Any:
         async with self.db.begin() as conn:
@@ -72,7 +72,7 @@ class Tenancy:
             raise Unauthenticated("the developer account no longer exists", reason="DEVELOPER_GONE")
         return row
 
-    def _developer_token(self, developer_id: str) -> IssuedToken:
+    def developer_token(self, developer_id: str) -> IssuedToken:
         now = int(time.time())
         token = self._keyring.sign({"sub": developer_id, "aud": AUD_DEVELOPER, "iat": now, "exp": now + self._dev_ttl, "jti": uuid.uuid4().hex})
         return IssuedToken(token, dt.datetime.fromtimestamp(now + self._dev_ttl, dt.UTC))

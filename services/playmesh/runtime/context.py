@@ -20,6 +20,7 @@ from playmesh.runtime.idempotency import Idempotency
 from playmesh.runtime.ratelimit import RateLimiter
 from playmesh.runtime.settings import Settings
 from playmesh.runtime.tokens import KeyRing
+from playmesh.runtime.validation import use_page_token_key
 
 __all__ = ["Runtime", "resolve_secret"]
 
@@ -63,7 +64,9 @@ class Runtime:
         # A bounded pool that makes a burst wait for a free connection (up to 5 s) instead of failing.
         pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=settings.redis_pool_size, timeout=5)
         redis = Redis(connection_pool=pool)
-        keyring = KeyRing(db, resolve_secret(settings), retire_seconds=settings.signing_key_retire_seconds)
+        secret = resolve_secret(settings)
+        use_page_token_key(secret)
+        keyring = KeyRing(db, secret, retire_seconds=settings.signing_key_retire_seconds)
         await keyring.start()
         policy = BusPolicy(
             max_deliveries=settings.bus_max_deliveries,
@@ -78,7 +81,7 @@ class Runtime:
             keyring=keyring,
             authenticator=Authenticator(db, redis, keyring, api_key_cache_seconds=settings.api_key_cache_seconds),
             limiter=RateLimiter(redis),
-            idempotency=Idempotency(redis, settings.idempotency_ttl_seconds),
+            idempotency=Idempotency(redis, settings.idempotency_ttl_seconds, secret=secret),
             bus=EventBus(redis, policy=policy, max_len=settings.bus_stream_max_len),
         )
 

@@ -38,7 +38,14 @@ def async_url(url: str) -> str:
 
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
-        self.engine: AsyncEngine = create_async_engine(async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+        self.engine: AsyncEngine = create_async_engine(
+            # Parameter values (e-mails, hashes, tokens) stay out of error messages and logs.
+            async_url(url),
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+            hide_parameters=True,
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -1,10 +1,15 @@
 """Idempotent mutations (AIP-155): the first answer to a ``request_id`` is stored in Redis and a retry
 gets it back unchanged. A ``request_id`` reused with a different request is INVALID_ARGUMENT; a retry
-that arrives while the first attempt is still running is ABORTED (retry shortly)."""
+that arrives while the first attempt is still running is ABORTED (retry shortly).
+
+Requests can hold passwords, so the stored fingerprint is an HMAC keyed with the platform secret, not a
+plain hash that could be brute-forced from a Redis dump. Answers that hold credentials (tokens) must
+not be stored at all: such methods store the answer without them and issue fresh ones per call."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -20,9 +25,10 @@ _PENDING = b"pending"
 
 
 class Idempotency:
-    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+    def __init__(self, redis: Redis, ttl_seconds: int, *, secret: str) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
+        self._key = hmac.new(secret.encode(), b"playmesh idempotency v1", hashlib.sha256).digest()
 
     async def run(
         self,
@@ -38,7 +44,7 @@ class Idempotency:
         if not request_id:
             return await action()
         key = f"pm:idem:{scope}:{request_id}"
-        fingerprint = hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()[:32].encode()
+        fingerprint = hmac.new(self._key, request.SerializeToString(deterministic=True), hashlib.sha256).hexdigest()[:32].encode()
         if not await self._redis.set(key, _PENDING + b":" + fingerprint, nx=True, ex=60):
             stored = await self._redis.get(key)
             if stored is None:  # expired between the two calls: treat as new

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
+import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +15,7 @@ from typing import Any
 
 from playmesh.runtime.errors import FieldViolation, InvalidArgument
 
-__all__ = ["EMAIL_PATTERN", "NAME_PATTERN", "PageRequest", "Validator", "encode_page_token", "is_uuid"]
+__all__ = ["EMAIL_PATTERN", "NAME_PATTERN", "PageRequest", "Validator", "encode_page_token", "is_uuid", "use_page_token_key"]
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is checked by mail, not regex.
@@ -93,8 +95,9 @@ class Validator:
 class PageRequest:
     """A validated page request: ``size`` and the decoded ``cursor`` (None on the first page).
 
-    Tokens are opaque to clients: base64url JSON bound to the listing (``scope``) with a checksum, so
-    a token from another listing or a tampered token is INVALID_ARGUMENT, never a wrong page.
+    Tokens are opaque to clients: base64url JSON bound to the listing (``scope``) and signed with a key
+    derived from the platform secret (``use_page_token_key``), so a token from another listing, a
+    tampered one or one made up by a client is INVALID_ARGUMENT, never a wrong page or a server error.
     """
 
     def __init__(self, page_size: int, page_token: str, *, scope: str, default: int = DEFAULT_PAGE_SIZE, maximum: int = MAX_PAGE_SIZE) -> None:
@@ -115,8 +118,19 @@ class PageRequest:
         return encode_page_token(cursor, self.scope)
 
 
+# Every process of a platform must share the key (tokens cross instances behind the gateway); the
+# runtime sets it at start-up. The random default only serves code that never starts a Runtime.
+_page_token_key = secrets.token_bytes(32)
+
+
+def use_page_token_key(secret: str) -> None:
+    """Signs and checks page tokens with a key derived from the platform secret."""
+    global _page_token_key
+    _page_token_key = hmac.new(secret.encode(), b"playmesh page tokens v1", hashlib.sha256).digest()
+
+
 def _checksum(body: bytes, scope: str) -> str:
-    return hashlib.sha256(scope.encode() + b"\0" + body).hexdigest()[:16]
+    return hmac.new(_page_token_key, scope.encode() + b"\0" + body, hashlib.sha256).hexdigest()[:32]
 
 
 def encode_page_token(cursor: Any, scope: str) -> str:
@@ -131,7 +145,7 @@ def _decode(token: str, scope: str) -> Any:
         data = json.loads(raw)
         cursor = data["c"]
         body = json.dumps(cursor, separators=(",", ":")).encode()
-        if data["s"] != _checksum(body, scope):
+        if not isinstance(data["s"], str) or not hmac.compare_digest(data["s"], _checksum(body, scope)):
             raise ValueError("checksum")
         return cursor
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
