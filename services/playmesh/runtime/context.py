@@ -19,6 +19,7 @@ from playmesh.runtime.errors import ConfigError
 from playmesh.runtime.idempotency import Idempotency
 from playmesh.runtime.ratelimit import RateLimiter
 from playmesh.runtime.settings import Settings
+from playmesh.runtime.streams import StreamHub
 from playmesh.runtime.tokens import KeyRing
 from playmesh.runtime.validation import use_page_token_key
 
@@ -55,6 +56,7 @@ class Runtime:
     limiter: RateLimiter
     idempotency: Idempotency
     bus: EventBus
+    streams: StreamHub  # the process's one pub/sub subscriber, shared by every stream RPC
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -62,7 +64,10 @@ class Runtime:
             raise ConfigError("PLAYMESH_DATABASE_URL and PLAYMESH_REDIS_URL must be set (`playmesh up` sets them for embedded servers)")
         db = Database(settings.database_url, pool_size=settings.db_pool_size)
         # A bounded pool that makes a burst wait for a free connection (up to 5 s) instead of failing.
-        pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=settings.redis_pool_size, timeout=5)
+        # Named so CLIENT LIST tells each process's request connections from its stream connection.
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=settings.redis_pool_size, timeout=5, client_name=f"playmesh:{os.getpid()}:requests"
+        )
         redis = Redis(connection_pool=pool)
         secret = resolve_secret(settings)
         use_page_token_key(secret)
@@ -83,8 +88,10 @@ class Runtime:
             limiter=RateLimiter(redis),
             idempotency=Idempotency(redis, settings.idempotency_ttl_seconds, secret=secret),
             bus=EventBus(redis, policy=policy, max_len=settings.bus_stream_max_len),
+            streams=StreamHub(settings.redis_url, client_name=f"playmesh:{os.getpid()}:streams"),
         )
 
     async def close(self) -> None:
+        await self.streams.close()
         await self.redis.aclose()
         await self.db.close()

@@ -1,9 +1,15 @@
-"""Live leaderboards: every change announced on Redis pub/sub reaches the watchers on every instance.
+"""Live leaderboards: every change announced on a board's pub/sub channel reaches its watchers on
+every instance.
 
-Each instance subscribes once (a pattern over all boards). A board with watchers here has one
-``Feed``: on a change it waits out the coalescing interval, reads the top once for all of its
-watchers, and hands each watcher the newest snapshot. A watcher holds one snapshot, not a queue: a
-slow reader skips to the latest state and memory stays bounded whatever the update rate.
+A board with watchers here has one ``Feed``: it listens to the board's channel through the process's
+stream hub (``runtime.streams``: one Redis connection for every stream of the process), and on a change
+it waits out the coalescing interval, reads the top once for all of its watchers, and hands each
+watcher the newest snapshot. A watcher holds one snapshot, not a queue: a slow reader skips to the
+latest state and memory stays bounded whatever the update rate.
+
+A feed survives failures: a read that fails (PostgreSQL or Redis) is logged and retried with back-off,
+and its watchers keep waiting, then get the board as it is. Lost pub/sub messages (the hub reconnected)
+arrive as a resync, which is a change like any other.
 """
 
 from __future__ import annotations
@@ -15,9 +21,9 @@ import time
 from collections.abc import AsyncIterator
 
 import structlog
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
+from playmesh.runtime.errors import Unavailable
+from playmesh.runtime.streams import Inbox, StreamHub, StreamsClosed
 from playmesh.scoreboard.ranks import channel
 from playmesh.scoreboard.scoring import Board, Entry, Scoreboard
 from playmesh.scoreboard.store import Season
@@ -25,7 +31,7 @@ from playmesh.scoreboard.store import Season
 __all__ = ["LiveBoards", "Snapshot", "Watcher"]
 
 log = structlog.get_logger("playmesh.scoreboard.live")
-_PATTERN = "pm:lbc:*"
+_RETRY_MAX_SECONDS = 5.0  # back-off ceiling of a feed whose reads fail
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -47,6 +53,12 @@ class Watcher:
         self._sent_version = -1
         self._sent_season = -1
         self._ready = asyncio.Event()
+        self._error: Unavailable | None = None
+
+    def fail(self, error: Unavailable) -> None:
+        """Ends the watch: ``next()`` raises ``error`` (the stream ends with its status)."""
+        self._error = error
+        self._ready.set()
 
     def offer(self, snapshot: Snapshot) -> None:
         """Keeps the snapshot if it is newer than what this watcher has been sent."""
@@ -57,6 +69,8 @@ class Watcher:
     async def next(self) -> Snapshot:
         """The newest snapshot not yet taken (its entries may run past ``top_n``: cut them)."""
         await self._ready.wait()
+        if self._error is not None:
+            raise self._error
         self._ready.clear()
         snapshot = self._latest
         assert snapshot is not None
@@ -73,53 +87,60 @@ class Feed:
         self.studio_id, self.game_id, self.board = studio_id, game_id, board
         self.interval = interval
         self.watchers: set[Watcher] = set()
-        self._dirty = asyncio.Event()
+        self.opened: asyncio.Task[None] | None = None
+        self._listening = contextlib.AsyncExitStack()
         self._task: asyncio.Task[None] | None = None
 
-    def poke(self) -> None:
-        self._dirty.set()
+    async def open(self, streams: StreamHub) -> None:
+        """Subscribes to the board's changes (returns once they reach this feed) and starts its loop."""
+        inbox = await self._listening.enter_async_context(streams.listen(channel(self.game_id, self.board.name)))
+        self._task = asyncio.create_task(self._run(inbox), name=f"leaderboard-feed-{self.board.name}")
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    async def close(self) -> None:
+        for task in (self.opened, self._task):
+            if task is not None and not task.done():
+                task.cancel()
+                await asyncio.wait([task])
+        await self._listening.aclose()
 
     async def snapshot(self, top_n: int) -> Snapshot:
         season = await self.scoreboard.current_season(self.studio_id, self.game_id, self.board)
         page = await self.scoreboard.top(self.studio_id, self.game_id, self.board, season, offset=0, count=top_n)
         return Snapshot(page.version, page.season, page.entries)
 
-    async def _run(self) -> None:
+    async def _run(self, inbox: Inbox) -> None:
         last = 0.0
+        failures = 0
         while True:
-            season = await self.scoreboard.current_season(self.studio_id, self.game_id, self.board)
-            # A season ending is a change too: the board starts empty.
-            timeout = None if season.end_time is None else max(0.0, (season.end_time - self.scoreboard.clock()).total_seconds())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), timeout)
-            wait = last + self.interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            last = time.monotonic()
-            self._dirty.clear()  # changes during the wait are in the read below
             try:
+                if not failures:  # after a failure, read again at once: the change it missed is still to show
+                    season = await self.scoreboard.current_season(self.studio_id, self.game_id, self.board)
+                    # A season ending is a change too: the board starts empty.
+                    until_end = None if season.end_time is None else max(0.0, (season.end_time - self.scoreboard.clock()).total_seconds())
+                    await inbox.next(wait_seconds=until_end)
+                wait = last + self.interval - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                last = time.monotonic()
+                inbox.drain()  # changes during the wait are in the read below
                 snapshot = await self.snapshot(max((w.top_n for w in self.watchers), default=1))
-            except Exception as exc:  # noqa: BLE001 - Redis or PostgreSQL hiccup: try again on the next change
-                log.warning("leaderboard_feed_read_failed", error=str(exc), leaderboard=self.board.name)
-                await asyncio.sleep(self.interval)
-                self._dirty.set()
+                failures = 0
+            except StreamsClosed as exc:  # the server is stopping
+                for watcher in self.watchers:
+                    watcher.fail(exc)
+                return
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL or Redis failed: log, back off, read again
+                failures += 1
+                log.warning("leaderboard_feed_read_failed", error=f"{type(exc).__name__}: {exc}", leaderboard=self.board.name, failures=failures)
+                await asyncio.sleep(min(_RETRY_MAX_SECONDS, self.interval * 2**failures))
                 continue
             for watcher in self.watchers:
                 watcher.offer(snapshot)
 
 
 class LiveBoards:
-    def __init__(self, redis: Redis, scoreboard: Scoreboard, *, interval_seconds: float) -> None:
-        self._redis = redis
+    def __init__(self, streams: StreamHub, scoreboard: Scoreboard, *, interval_seconds: float) -> None:
+        self._streams = streams
         self._scoreboard = scoreboard
         self._interval = interval_seconds
         self._feeds: dict[str, Feed] = {}
@@ -131,40 +152,15 @@ class LiveBoards:
         feed = self._feeds.get(name)
         if feed is None:
             feed = self._feeds[name] = Feed(self._scoreboard, studio_id, game_id, board, self._interval)
-            feed.start()
+            feed.opened = asyncio.create_task(feed.open(self._streams))
         watcher = Watcher(top_n)
         feed.watchers.add(watcher)
         try:
+            await asyncio.shield(feed.opened)  # subscribed before the first read: no change falls between
             watcher.offer(await feed.snapshot(top_n))
             yield watcher
         finally:
             feed.watchers.discard(watcher)
             if not feed.watchers and self._feeds.get(name) is feed:
                 del self._feeds[name]
-                await feed.stop()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Background job: listens for board changes and pokes the feeds that have watchers here."""
-        while not stop.is_set():
-            pubsub = self._redis.pubsub()
-            try:
-                await pubsub.psubscribe(_PATTERN)
-                for feed in self._feeds.values():  # changes may have been missed while disconnected
-                    feed.poke()
-                while not stop.is_set():
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                    if message is None:
-                        continue
-                    raw = message["channel"]
-                    target = self._feeds.get(raw.decode() if isinstance(raw, bytes) else raw)
-                    if target is not None:
-                        target.poke()
-            except (RedisError, OSError) as exc:
-                log.warning("leaderboard_subscription_lost", error=str(exc))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 1.0)
-            finally:
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()
-        for feed in list(self._feeds.values()):
-            await feed.stop()
+                await feed.close()
