@@ -72,6 +72,7 @@ lint: setup
 	else echo "buf breaking: no contracts on main yet, nothing to compare"; fi
 	$(BIN)/ruff check services/playmesh tests bench clients/python/src/playmesh_sdk/client.py tools matchmaker_rs/python
 	$(BIN)/ruff format --check services/playmesh tests bench clients/python/src/playmesh_sdk/client.py matchmaker_rs/python
+	$(BIN)/lint-imports  # service boundaries: contracts in pyproject.toml
 
 stubtest: setup
 	cd matchmaker_rs && $(BIN)/python -m mypy.stubtest matchmaker_rs._native

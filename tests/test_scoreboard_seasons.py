@@ -11,10 +11,14 @@ from collections.abc import AsyncIterator
 import pytest
 from playmesh.core.v1 import core_pb2
 from playmesh.launcher.child import PlatformProcess
-from playmesh.runtime.bus import stream_key
+from playmesh.runtime.bus import EventBus, stream_key
 from playmesh.runtime.db import Database
 from playmesh.runtime.game_configs import GameConfigs
+from playmesh.runtime.internal import InternalClient
+from playmesh.runtime.settings import load_settings
 from playmesh.runtime.tables import tenant_schema
+from playmesh.runtime.tokens import KeyRing
+from playmesh.scoreboard.player_names import PlayerNames
 from playmesh.scoreboard.ranks import BoardKey
 from playmesh.scoreboard.scoring import Scoreboard
 from playmesh.scoreboard.store import Attempt, ScoreStore
@@ -46,21 +50,26 @@ class Clock:
 
 
 @pytest.fixture
-async def parts(platform: PlatformProcess) -> AsyncIterator[tuple[Database, Redis]]:
+async def parts(platform: PlatformProcess) -> AsyncIterator[tuple[Database, Redis, InternalClient]]:
     db = Database(str(platform.endpoints["database_url"]), pool_size=2)
     redis = Redis.from_url(str(platform.endpoints["redis_url"]))
-    yield db, redis
+    # Games and players come from the platform's core, as the scoreboard service reads them.
+    keyring = KeyRing(db, (platform.data_dir / "secret.key").read_text().strip(), retire_seconds=3600)
+    await keyring.start()
+    internal = InternalClient(load_settings(platform.env), keyring, "scoreboard")
+    yield db, redis, internal
+    await internal.close()
     await redis.aclose()
     await db.close()
 
 
-async def test_season_resets_at_the_boundary_and_archives_the_standings(grpc_client: GrpcClient, parts: tuple[Database, Redis]) -> None:
-    db, redis = parts
+async def test_season_resets_at_the_boundary_and_archives_the_standings(grpc_client: GrpcClient, parts: tuple[Database, Redis, InternalClient]) -> None:
+    db, redis, internal = parts
     tenant = await Tenant.create(grpc_client, "sb-season", daily_config())
     players = [tenant.player_id] + [(await tenant.new_player(grpc_client)).player.id for _ in range(2)]
     # A year the live services' clocks will not reach while the test runs.
     clock = Clock(dt.datetime(2031, 3, 14, 5, 59, tzinfo=dt.UTC))
-    board_of = Scoreboard(redis, ScoreStore(db), GameConfigs(db), clock=clock)
+    board_of = Scoreboard(redis, ScoreStore(db), GameConfigs(internal, EventBus(redis)), players=PlayerNames(internal), clock=clock)
 
     async def act(player: str, action: str) -> None:
         clock.now += dt.timedelta(seconds=1)  # ties go to whoever reached the score first
@@ -100,11 +109,11 @@ async def test_season_resets_at_the_boundary_and_archives_the_standings(grpc_cli
     assert third.number == 3 and third.start_time == dt.datetime(2031, 3, 20, 6, 0, tzinfo=dt.UTC)
 
 
-async def test_a_change_whose_writer_died_reaches_redis_through_the_outbox(grpc_client: GrpcClient, parts: tuple[Database, Redis]) -> None:
-    db, redis = parts
+async def test_a_change_whose_writer_died_reaches_redis_through_the_outbox(grpc_client: GrpcClient, parts: tuple[Database, Redis, InternalClient]) -> None:
+    db, redis, internal = parts
     tenant = await Tenant.create(grpc_client, "sb-outbox", daily_config())
     store = ScoreStore(db)
-    scoreboard = Scoreboard(redis, store, GameConfigs(db), outbox_delay_seconds=0)
+    scoreboard = Scoreboard(redis, store, GameConfigs(internal, EventBus(redis)), players=PlayerNames(internal), outbox_delay_seconds=0)
     board = await scoreboard.board(tenant.studio_id, tenant.game_id, "daily")
     season = await scoreboard.current_season(tenant.studio_id, tenant.game_id, board)
     # The writer commits to PostgreSQL and dies before touching Redis.

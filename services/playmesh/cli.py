@@ -168,8 +168,13 @@ def rebuild_leaderboards(
     The scoreboard does this by itself on the first read of a lost board; this does it now."""
     from redis.asyncio import Redis
 
+    from playmesh.runtime.bus import EventBus
+    from playmesh.runtime.context import resolve_secret
     from playmesh.runtime.db import Database
     from playmesh.runtime.game_configs import GameConfigs
+    from playmesh.runtime.internal import InternalClient
+    from playmesh.runtime.tokens import KeyRing
+    from playmesh.scoreboard.player_names import PlayerNames
     from playmesh.scoreboard.scoring import Scoreboard
     from playmesh.scoreboard.store import ScoreStore
 
@@ -178,8 +183,11 @@ def rebuild_leaderboards(
     async def run() -> list[tuple[str, int]]:
         db = Database(settings.database_url, pool_size=1)
         redis = Redis.from_url(settings.redis_url)
+        keyring = KeyRing(db, resolve_secret(settings), retire_seconds=settings.signing_key_retire_seconds)
+        internal = InternalClient(settings, keyring, "scoreboard")  # boards come from core's API, as in the service
         try:
-            scoreboard = Scoreboard(redis, ScoreStore(db), GameConfigs(db))
+            await keyring.start()
+            scoreboard = Scoreboard(redis, ScoreStore(db), GameConfigs(internal, EventBus(redis)), players=PlayerNames(internal))
             boards = await scoreboard.boards(studio, game)
             chosen = [b for b in boards if not leaderboard or b.name in leaderboard]
             unknown = set(leaderboard or []) - {b.name for b in boards}
@@ -192,6 +200,7 @@ def rebuild_leaderboards(
                 console.print(f"{board.name}: {done[-1][1]} players restored")
             return done
         finally:
+            await internal.close()
             await redis.aclose()
             await db.close()
 

@@ -8,17 +8,19 @@ import datetime as dt
 import json
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from playmesh.core.passwords import DUMMY_HASH, hash_password, verify_password
 from playmesh.core.refresh_tokens import Grant, RefreshTokens, RotationRefused
+from playmesh.core.tables import player_identities, players
 from playmesh.runtime.db import Database, keyset_page
 from playmesh.runtime.errors import NotFound, Unauthenticated
-from playmesh.runtime.tables import player_identities, players, tenant_schema
+from playmesh.runtime.tables import tenant_schema
 from playmesh.runtime.tokens import AUD_PLAYER, KeyRing
-from playmesh.runtime.validation import PageRequest
+from playmesh.runtime.validation import PageRequest, is_uuid
 
 __all__ = ["GameRef", "PlayerTokens", "Players"]
 
@@ -195,6 +197,14 @@ class Players:
         if row is None:
             raise NotFound("player not found", reason="PLAYER_NOT_FOUND")
         return row
+
+    async def batch_get(self, game: GameRef, player_ids: Sequence[str]) -> list[Any]:
+        """The players of the game among ``player_ids``; other ids are left out."""
+        ids = [p for p in dict.fromkeys(player_ids) if is_uuid(p)]
+        if not ids:
+            return []
+        async with self._db.begin(game.schema) as conn:
+            return list((await conn.execute(sa.select(players).where(players.c.game_id == game.game_id, players.c.id.in_(ids)))).all())
 
     async def list(self, game: GameRef, page: PageRequest) -> tuple[list[Any], str]:
         query = sa.select(players).where(players.c.game_id == game.game_id)

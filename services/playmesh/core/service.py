@@ -7,19 +7,20 @@ from __future__ import annotations
 import grpc
 
 from playmesh.core import convert
+from playmesh.core.events import CoreEvents
 from playmesh.core.game_config import validate_config
+from playmesh.core.membership import require_developer_game
 from playmesh.core.players import GameRef, Players
 from playmesh.core.refresh_tokens import RefreshTokens
 from playmesh.core.tenancy import Tenancy
 from playmesh.core.v1 import core_pb2, core_service_pb2_grpc
 from playmesh.core.v1 import core_service_pb2 as pb
-from playmesh.runtime.access import require_developer_game
 from playmesh.runtime.auth import current_caller
 from playmesh.runtime.context import Runtime
-from playmesh.runtime.errors import PermissionDenied
+from playmesh.runtime.errors import NotFound, PermissionDenied
 from playmesh.runtime.idempotency import Idempotency
 from playmesh.runtime.tokens import KeyRing
-from playmesh.runtime.validation import PageRequest, Validator
+from playmesh.runtime.validation import PageRequest, Validator, is_uuid
 
 __all__ = ["CoreServicer", "build"]
 
@@ -39,6 +40,7 @@ def build(runtime: Runtime) -> CoreServicer:
         ),
         runtime.idempotency,
         runtime.keyring,
+        CoreEvents(runtime.bus),
     )
 
 
@@ -56,7 +58,8 @@ def _client_key_only() -> GameRef:
 
 
 class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
-    def __init__(self, tenancy: Tenancy, players: Players, idempotency: Idempotency, keyring: KeyRing) -> None:
+    def __init__(self, tenancy: Tenancy, players: Players, idempotency: Idempotency, keyring: KeyRing, events: CoreEvents) -> None:
+        self.events = events
         self.tenancy = tenancy
         self.players = players
         self.idempotency = idempotency
@@ -172,7 +175,9 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
             config=request.config if request.HasField("config") else None,
             etag=request.etag,
         )
-        return pb.UpdateGameResponse(game=convert.game(row, request.studio_id))
+        game = convert.game(row, request.studio_id)
+        await self.events.game_updated(request.studio_id, game)
+        return pb.UpdateGameResponse(game=game)
 
     async def GetGameConfig(self, request: pb.GetGameConfigRequest, context: grpc.aio.ServicerContext) -> pb.GetGameConfigResponse:
         caller = current_caller()
@@ -225,7 +230,10 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
         game = _client_key_only()
         row, created = await self.players.sign_in(game, "device", request.device_id, create=request.create, display_name=request.display_name)
         tokens = await self.players.issue(game, row.id)
-        return pb.AuthenticateDeviceResponse(player=convert.player(row), tokens=convert.player_tokens(tokens), created=created)
+        player = convert.player(row)
+        if created:
+            await self.events.player_updated(game.studio_id, player)
+        return pb.AuthenticateDeviceResponse(player=player, tokens=convert.player_tokens(tokens), created=created)
 
     async def AuthenticateEmail(self, request: pb.AuthenticateEmailRequest, context: grpc.aio.ServicerContext) -> pb.AuthenticateEmailResponse:
         v = Validator()
@@ -236,7 +244,10 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
         game = _client_key_only()
         row, created = await self.players.sign_in_email(game, request.email, request.password, create=request.create, display_name=request.display_name)
         tokens = await self.players.issue(game, row.id)
-        return pb.AuthenticateEmailResponse(player=convert.player(row), tokens=convert.player_tokens(tokens), created=created)
+        player = convert.player(row)
+        if created:
+            await self.events.player_updated(game.studio_id, player)
+        return pb.AuthenticateEmailResponse(player=player, tokens=convert.player_tokens(tokens), created=created)
 
     async def AuthenticateCustom(self, request: pb.AuthenticateCustomRequest, context: grpc.aio.ServicerContext) -> pb.AuthenticateCustomResponse:
         v = Validator()
@@ -246,7 +257,10 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
         game = _client_key_only()
         row, created = await self.players.sign_in(game, "custom", request.custom_id, create=request.create, display_name=request.display_name)
         tokens = await self.players.issue(game, row.id)
-        return pb.AuthenticateCustomResponse(player=convert.player(row), tokens=convert.player_tokens(tokens), created=created)
+        player = convert.player(row)
+        if created:
+            await self.events.player_updated(game.studio_id, player)
+        return pb.AuthenticateCustomResponse(player=player, tokens=convert.player_tokens(tokens), created=created)
 
     async def RefreshToken(self, request: pb.RefreshTokenRequest, context: grpc.aio.ServicerContext) -> pb.RefreshTokenResponse:
         v = Validator()
@@ -277,7 +291,10 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
         v.check()
         name = request.display_name if request.HasField("display_name") else None
         row = await self.players.update(_caller_game(), current_caller().player_id, display_name=name)
-        return pb.UpdateAccountResponse(player=convert.player(row))
+        player = convert.player(row)
+        if name is not None:
+            await self.events.player_updated(current_caller().studio_id, player)
+        return pb.UpdateAccountResponse(player=player)
 
     async def GetPlayer(self, request: pb.GetPlayerRequest, context: grpc.aio.ServicerContext) -> pb.GetPlayerResponse:
         game = await self._developer_game(request.studio_id, request.game_id)
@@ -289,6 +306,28 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
         game = await self._developer_game(request.studio_id, request.game_id)
         rows, token = await self.players.list(game, page)
         return pb.ListPlayersResponse(players=[convert.player(r) for r in rows], next_page_token=token)
+
+    # Internal: other Playmesh services (service principal) --------------------------------------
+
+    async def GetInternalGameConfig(self, request: pb.GetInternalGameConfigRequest, context: grpc.aio.ServicerContext) -> pb.GetInternalGameConfigResponse:
+        if not is_uuid(request.studio_id):
+            raise NotFound("game not found", reason="GAME_NOT_FOUND")
+        row = await self.tenancy.game_for_key(request.studio_id, request.game_id)
+        return pb.GetInternalGameConfigResponse(config=convert.game(row, request.studio_id).config, etag=row.etag)
+
+    async def CheckGameAccess(self, request: pb.CheckGameAccessRequest, context: grpc.aio.ServicerContext) -> pb.CheckGameAccessResponse:
+        await require_developer_game(self.tenancy.db, request.developer_id, request.studio_id, request.game_id)
+        return pb.CheckGameAccessResponse()
+
+    async def BatchGetPlayers(self, request: pb.BatchGetPlayersRequest, context: grpc.aio.ServicerContext) -> pb.BatchGetPlayersResponse:
+        v = Validator()
+        if len(request.player_ids) > 1000:
+            v.add("player_ids", "must hold at most 1000 ids")
+        v.check()
+        if not is_uuid(request.studio_id) or not is_uuid(request.game_id):
+            raise NotFound("game not found", reason="GAME_NOT_FOUND")
+        rows = await self.players.batch_get(GameRef(request.studio_id, request.game_id), request.player_ids)
+        return pb.BatchGetPlayersResponse(players=[convert.player(r) for r in rows])
 
     async def _developer_game(self, studio_id: str, game_id: str) -> GameRef:
         """Proves the developer's studio owns the game (NOT_FOUND otherwise)."""

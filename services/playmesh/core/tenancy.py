@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from google.protobuf import json_format
 from sqlalchemy.exc import IntegrityError
 
+from playmesh.core.membership import game_row, member_studio
 from playmesh.core.passwords import DUMMY_HASH, hash_password, verify_password
+from playmesh.core.tables import developers, games, studio_members, studios
 from playmesh.core.v1 import core_pb2
-from playmesh.runtime.access import game_row, member_studio
 from playmesh.runtime.auth import hash_api_key
 from playmesh.runtime.db import Database, keyset_page
 from playmesh.runtime.errors import Aborted, AlreadyExists, NotFound, Unauthenticated
-from playmesh.runtime.tables import api_keys, developers, games, studio_members, studios, tenant_schema
+from playmesh.runtime.tables import api_keys, tenant_schema
 from playmesh.runtime.tokens import AUD_DEVELOPER, KeyRing
 from playmesh.runtime.validation import PageRequest
 

@@ -8,7 +8,6 @@ tokens; until then they answer UNIMPLEMENTED (the Rust core already serves backf
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -17,18 +16,19 @@ import grpc
 
 from playmesh.matchmaking import rules as rules_of
 from playmesh.matchmaking.engine import Engine
+from playmesh.matchmaking.ratings import RatingReadModel
 from playmesh.matchmaking.store import TERMINAL, TicketStore, game_key
 from playmesh.matchmaking.v1 import matchmaking_pb2 as mm
 from playmesh.matchmaking.v1 import matchmaking_service_pb2 as pb
 from playmesh.matchmaking.v1 import matchmaking_service_pb2_grpc
-from playmesh.runtime.access import require_developer_game
+from playmesh.runtime.access import DeveloperAccess
 from playmesh.runtime.auth import current_caller
 from playmesh.runtime.context import Runtime
 from playmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
 from playmesh.runtime.game_configs import GameConfigs
 from playmesh.runtime.idempotency import Idempotency
+from playmesh.runtime.internal import InternalClient
 from playmesh.runtime.server import Service
-from playmesh.runtime.tables import tenant_schema
 from playmesh.runtime.validation import Validator
 
 __all__ = ["MatchmakingServicer", "build"]
@@ -37,31 +37,26 @@ _WATCH_REFRESH_SECONDS = 1.0  # a searching ticket's window is re-sent this ofte
 
 
 def build(runtime: Runtime) -> Service:
-    configs = GameConfigs(runtime.db)
+    # Core's data (game configuration, developer access, ratings) comes through core's API and events.
+    internal = InternalClient(runtime.settings, runtime.keyring, "matchmaking")
+    configs = GameConfigs(internal, runtime.bus)
+    ratings = RatingReadModel(runtime.redis, internal, runtime.bus)
     store = TicketStore(runtime.redis)
     engine = Engine(store, configs, tick_seconds=runtime.settings.matchmaking_tick_ms / 1000)
-    servicer = MatchmakingServicer(runtime, store, configs, runtime.idempotency)
-    return Service(servicer, background=[engine.run])
+    servicer = MatchmakingServicer(runtime, store, configs, runtime.idempotency, ratings=ratings, access=DeveloperAccess(internal))
+    return Service(servicer, background=[engine.run, configs.run, ratings.run])
 
 
 class MatchmakingServicer(matchmaking_service_pb2_grpc.MatchmakingServiceServicer):
-    def __init__(self, runtime: Runtime, store: TicketStore, configs: GameConfigs, idempotency: Idempotency) -> None:
+    def __init__(
+        self, runtime: Runtime, store: TicketStore, configs: GameConfigs, idempotency: Idempotency, *, ratings: RatingReadModel, access: DeveloperAccess
+    ) -> None:
         self.runtime = runtime
+        self.ratings = ratings
+        self.access = access
         self.store = store
         self.configs = configs
         self.idempotency = idempotency
-
-    async def _rating(self, studio_id: str, game_id: str, player_id: str, mode: str, default: float) -> float:
-        # On CreateTicket's hot path: one autocommitting statement on the driver, like sign-in.
-        async with self.runtime.db.driver() as conn:
-            raw = await conn.fetchval(
-                f'SELECT ratings FROM "{tenant_schema(studio_id)}".players WHERE id = $1 AND game_id = $2', uuid.UUID(player_id), uuid.UUID(game_id)
-            )
-        ratings = json.loads(raw) if isinstance(raw, str) else raw or []  # SQLAlchemy's pool decodes JSONB already
-        for rating in ratings:
-            if rating.get("mode") == mode and "display_rating" in rating:
-                return float(rating["display_rating"])
-        return default
 
     async def CreateTicket(self, request: pb.CreateTicketRequest, context: grpc.aio.ServicerContext) -> pb.CreateTicketResponse:
         caller = current_caller()
@@ -88,7 +83,7 @@ class MatchmakingServicer(matchmaking_service_pb2_grpc.MatchmakingServiceService
             raise FailedPrecondition("party tickets are created by the lobby service's StartMatchmaking", reason="PARTY_TICKETS_VIA_LOBBY")
 
         async def create() -> pb.CreateTicketResponse:
-            rating = await self._rating(caller.studio_id, caller.game_id, caller.player_id, request.mode, rules_of.initial_rating(config))
+            rating = await self.ratings.display_rating(caller.studio_id, caller.game_id, caller.player_id, request.mode, rules_of.initial_rating(config))
             ticket = mm.Ticket(
                 id=str(uuid.uuid4()),
                 game_id=caller.game_id,
@@ -164,7 +159,7 @@ class MatchmakingServicer(matchmaking_service_pb2_grpc.MatchmakingServiceService
                     ticket = await self._own(request.ticket_id)
 
     async def GetQueueStats(self, request: pb.GetQueueStatsRequest, context: grpc.aio.ServicerContext) -> pb.GetQueueStatsResponse:
-        await require_developer_game(self.runtime.db, current_caller().developer_id, request.studio_id, request.game_id)
+        await self.access.require_game(current_caller().developer_id, request.studio_id, request.game_id)
         stats = await self.store.read_stats(game_key(request.studio_id, request.game_id))
         return pb.GetQueueStatsResponse(
             stats=[s for s in stats if (not request.mode or s.mode == request.mode) and (not request.region or s.region == request.region)]

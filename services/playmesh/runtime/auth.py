@@ -21,7 +21,7 @@ from playmesh.options.v1 import options_pb2
 from playmesh.runtime.db import Database
 from playmesh.runtime.errors import PermissionDenied, Unauthenticated
 from playmesh.runtime.tables import api_keys, tenant_schema
-from playmesh.runtime.tokens import AUD_DEVELOPER, AUD_PLAYER, AUD_SERVER, KeyRing
+from playmesh.runtime.tokens import AUD_DEVELOPER, AUD_PLAYER, AUD_SERVER, AUD_SERVICE, KeyRing
 
 __all__ = [
     "ANONYMOUS",
@@ -29,6 +29,7 @@ __all__ = [
     "GAME_CLIENT",
     "GAME_SERVER",
     "PLAYER",
+    "SERVICE",
     "ApiKeyRecord",
     "Authenticator",
     "Caller",
@@ -43,7 +44,8 @@ GAME_CLIENT = options_pb2.PRINCIPAL_GAME_CLIENT
 PLAYER = options_pb2.PRINCIPAL_PLAYER
 DEVELOPER = options_pb2.PRINCIPAL_DEVELOPER
 GAME_SERVER = options_pb2.PRINCIPAL_GAME_SERVER
-_BEARER_AUDIENCE = {PLAYER: AUD_PLAYER, DEVELOPER: AUD_DEVELOPER, GAME_SERVER: AUD_SERVER}
+SERVICE = options_pb2.PRINCIPAL_SERVICE
+_BEARER_AUDIENCE = {PLAYER: AUD_PLAYER, DEVELOPER: AUD_DEVELOPER, GAME_SERVER: AUD_SERVER, SERVICE: AUD_SERVICE}
 _MAX_CREDENTIAL_LEN = 4096
 
 
@@ -59,6 +61,7 @@ class Caller:
     api_key_id: str = ""
     api_key_kind: int = 0
     token_family: str = ""
+    service: str = ""  # the calling Playmesh service, for internal RPCs
 
     @property
     def schema(self) -> str:
@@ -128,7 +131,7 @@ class Authenticator:
     async def _bearer_caller(self, token: str, allowed: set[int], key: ApiKeyRecord | None, ip: str) -> Caller:
         # The token's audience says which kind of caller it is; try the accepted kinds in a fixed order.
         last: Unauthenticated | None = None
-        for principal in (PLAYER, DEVELOPER, GAME_SERVER):
+        for principal in (PLAYER, DEVELOPER, GAME_SERVER, SERVICE):
             if principal not in allowed:
                 continue
             try:
@@ -146,6 +149,8 @@ class Authenticator:
         sub = str(claims["sub"])
         if principal == DEVELOPER:
             return Caller(DEVELOPER, ip, developer_id=sub)
+        if principal == SERVICE:
+            return Caller(SERVICE, ip, service=sub)
         studio_id, game_id = str(claims.get("tid", "")), str(claims.get("gid", ""))
         if principal == GAME_SERVER:
             return Caller(GAME_SERVER, ip, studio_id=studio_id, game_id=game_id, server_id=sub)

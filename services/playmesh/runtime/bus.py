@@ -5,18 +5,19 @@ exactly-once effect.
 
 Streams: ``pm:bus:<topic>``; dead letters: ``pm:bus:<topic>:dead`` (fields of the message plus
 ``error``, ``attempts``, ``group`` and ``original_id``). Topics: match.found, session.allocated,
-match.completed, score.updated, telemetry.event.
+match.completed, score.updated, telemetry.event, game.updated, player.updated, player.rating_updated.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from playmesh.runtime.logging import get_logger
 
@@ -77,6 +78,29 @@ class EventBus:
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+
+    async def tail(self, topic: str, handler: Callable[[bytes], None], *, stop: asyncio.Event, on_gap: Callable[[], None]) -> None:
+        """Hands every message published from now on to ``handler``, in every process that tails the
+        topic (a broadcast, unlike a consumer group): for per-process caches that an event invalidates.
+        Nothing is acknowledged or retried; after a Redis failure ``on_gap`` is called (messages may
+        have been missed meanwhile) and the tail resumes from where it was."""
+        last = "$"
+        while not stop.is_set():
+            try:
+                response = await self._redis.xread({stream_key(topic): last}, count=self.policy.batch, block=self.policy.block_ms)
+            except (RedisError, OSError) as exc:
+                log.warning("bus_tail_failed", topic=topic, error=str(exc))
+                on_gap()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+                continue
+            for _stream, entries in response or []:
+                for raw_id, fields in entries:
+                    last = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
+                    try:
+                        handler(fields.get(b"payload", b""))
+                    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the tail
+                        log.warning("bus_tail_handler_failed", topic=topic, message_id=last, error=str(exc))
 
     async def consume(self, topic: str, group: str, consumer: str, handler: Handler, *, stop: asyncio.Event) -> None:
         """Delivers messages to ``handler`` until ``stop`` is set. A handler that returns acks its message;

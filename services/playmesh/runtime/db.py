@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import pathlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,12 +16,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from playmesh.runtime.tables import TENANT, studios
+from playmesh.runtime.registry import SERVICES
+from playmesh.runtime.tables import TENANT
 from playmesh.runtime.validation import PageRequest
 
 __all__ = ["Database", "async_url", "keyset_page"]
 
-_MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
+_MIGRATIONS = pathlib.Path(__file__).with_name("migrations")  # the Alembic environments (env.py, template)
+_PACKAGE = pathlib.Path(__file__).parents[1]  # each service's revisions: playmesh/<service>/migrations/<kind>/
 # Alembic keeps the running migration in a module-global ``context``. An async migration yields to the
 # event loop at every statement, so two migrations in one process (two studios created at once)
 # would overwrite each other's context. One at a time per process; across processes nothing is shared
@@ -83,15 +86,26 @@ class Database:
     async def migrate_all(self) -> list[str]:
         await self.migrate_platform()
         async with self.engine.connect() as conn:
-            schemas = list((await conn.execute(sa.select(studios.c.schema_name).order_by(studios.c.create_time))).scalars())
+            # From the catalog, not core's studios table: the runtime reads no service's tables. A studio
+            # row and its schema are created in one transaction, so the two lists are the same.
+            schemas = list(
+                (await conn.execute(sa.text(r"SELECT nspname FROM pg_namespace WHERE nspname ~ '^studio_[0-9a-f]{32}$' ORDER BY nspname"))).scalars()
+            )
         for schema in schemas:
             await self.migrate_tenant(schema)
         return schemas
 
 
+def _version_locations(kind: str) -> list[pathlib.Path]:
+    return [path for spec in SERVICES if (path := _PACKAGE / spec.name / "migrations" / kind).is_dir()]
+
+
 def _upgrade(sync_conn: sa.Connection, kind: str, schema: str | None) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS / kind))
+    # One history per schema kind, its revisions kept by the service that owns their tables.
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in _version_locations(kind)))
     cfg.attributes["connection"] = sync_conn
     cfg.attributes["schema"] = schema
     command.upgrade(cfg, "head")

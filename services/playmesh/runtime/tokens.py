@@ -3,7 +3,7 @@
 The newest unretired key signs; older keys keep verifying for ``signing_key_retire_seconds`` after
 rotation and stay in the JWKS meanwhile. Every process loads the keys at start and reloads when it
 meets an unknown ``kid`` (at most once a second), so a rotation reaches all instances by itself.
-Audiences: ``playmesh:player``, ``playmesh:developer``, ``playmesh:server``. Only EdDSA is accepted:
+Audiences: ``playmesh:player``, ``playmesh:developer``, ``playmesh:server``, ``playmesh:service``. Only EdDSA is accepted:
 ``alg: none`` and HMAC confusion are refused by construction.
 """
 
@@ -31,12 +31,13 @@ from playmesh.runtime.errors import Unauthenticated
 from playmesh.runtime.logging import get_logger
 from playmesh.runtime.tables import signing_keys
 
-__all__ = ["AUD_DEVELOPER", "AUD_PLAYER", "AUD_SERVER", "ISSUER", "KeyRing"]
+__all__ = ["AUD_DEVELOPER", "AUD_PLAYER", "AUD_SERVER", "AUD_SERVICE", "ISSUER", "KeyRing"]
 
 ISSUER = "playmesh"
 AUD_PLAYER = "playmesh:player"
 AUD_DEVELOPER = "playmesh:developer"
 AUD_SERVER = "playmesh:server"
+AUD_SERVICE = "playmesh:service"  # calls between Playmesh services (runtime.internal)
 _RELOAD_INTERVAL = 1.0
 log = get_logger(__name__)
 

@@ -30,6 +30,7 @@ from playmesh.runtime.game_configs import GameConfigs
 from playmesh.runtime.tables import tenant_schema
 from playmesh.scoreboard import schedule
 from playmesh.scoreboard.batching import GroupCommit
+from playmesh.scoreboard.player_names import PlayerNames
 from playmesh.scoreboard.ranks import BoardKey, Change, Ranked, Ranks
 from playmesh.scoreboard.store import Attempt, Operator, ScoreStore, Season, Stored
 from playmesh.scoreboard.v1 import scoreboard_pb2 as sb
@@ -112,6 +113,7 @@ class Scoreboard:
         store: ScoreStore,
         configs: GameConfigs,
         *,
+        players: PlayerNames,
         bus: EventBus | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
         outbox_delay_seconds: float = 5.0,
@@ -120,6 +122,7 @@ class Scoreboard:
         self.redis = redis
         self.store = store
         self.configs = configs
+        self.players = players
         self.ranks = Ranks(redis)
         self.bus = bus or EventBus(redis)
         self.clock = clock
@@ -361,7 +364,7 @@ class Scoreboard:
             else:
                 missing.append(pid)
         if missing:
-            found = await self.store.display_names(tenant_schema(studio_id), game_id, missing)
+            found = await self.players.display_names(studio_id, game_id, missing)
             if len(self._names) > 200_000:
                 self._names.clear()
             for pid, name in found.items():

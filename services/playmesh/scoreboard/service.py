@@ -7,15 +7,17 @@ from collections.abc import AsyncIterator
 
 import grpc
 
-from playmesh.runtime.access import require_developer_game
+from playmesh.runtime.access import DeveloperAccess
 from playmesh.runtime.auth import current_caller
 from playmesh.runtime.context import Runtime
 from playmesh.runtime.game_configs import GameConfigs
+from playmesh.runtime.internal import InternalClient
 from playmesh.runtime.server import Service
 from playmesh.runtime.tables import tenant_schema
 from playmesh.runtime.timestamps import timestamp
 from playmesh.runtime.validation import PageRequest, Validator
 from playmesh.scoreboard.live import LiveBoards
+from playmesh.scoreboard.player_names import PlayerNames
 from playmesh.scoreboard.ranks import MAX_EXACT_SCORE
 from playmesh.scoreboard.scoring import Entry, Scoreboard
 from playmesh.scoreboard.store import ScoreStore, Season
@@ -30,15 +32,19 @@ MAX_BATCH = 1000
 
 
 def build(runtime: Runtime) -> Service:
+    # Core's data (game configuration, players, developer access) comes through core's API and events.
+    internal = InternalClient(runtime.settings, runtime.keyring, "scoreboard")
+    configs = GameConfigs(internal, runtime.bus)
     scoreboard = Scoreboard(
         runtime.redis,
         ScoreStore(runtime.db),
-        GameConfigs(runtime.db),
+        configs,
+        players=PlayerNames(internal),
         bus=runtime.bus,
         outbox_delay_seconds=runtime.settings.scoreboard_outbox_delay_seconds,
     )
     live = LiveBoards(runtime.streams, scoreboard, interval_seconds=runtime.settings.scoreboard_watch_interval_ms / 1000)
-    return Service(ScoreboardServicer(runtime, scoreboard, live), background=[scoreboard.run_outbox])
+    return Service(ScoreboardServicer(runtime, scoreboard, live, DeveloperAccess(internal)), background=[scoreboard.run_outbox, configs.run])
 
 
 def _entry(e: Entry) -> sb.LeaderboardEntry:
@@ -50,8 +56,9 @@ def _season(s: Season) -> sb.Season:
 
 
 class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
-    def __init__(self, runtime: Runtime, scoreboard: Scoreboard, live: LiveBoards) -> None:
+    def __init__(self, runtime: Runtime, scoreboard: Scoreboard, live: LiveBoards, access: DeveloperAccess) -> None:
         self.runtime = runtime
+        self.access = access
         self.scoreboard = scoreboard
         self.live = live
 
@@ -176,7 +183,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
                 yield message
 
     async def ListScoreLog(self, request: pb.ListScoreLogRequest, context: grpc.aio.ServicerContext) -> pb.ListScoreLogResponse:
-        await require_developer_game(self.runtime.db, current_caller().developer_id, request.studio_id, request.game_id)
+        await self.access.require_game(current_caller().developer_id, request.studio_id, request.game_id)
         v = Validator()
         v.text("leaderboard", request.leaderboard, max_len=64)
         v.uuid("player_id", request.player_id, what="a player id", optional=True)
@@ -216,6 +223,6 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         return pb.ListScoreLogResponse(entries=entries, next_page_token=token)
 
     async def RebuildLeaderboard(self, request: pb.RebuildLeaderboardRequest, context: grpc.aio.ServicerContext) -> pb.RebuildLeaderboardResponse:
-        await require_developer_game(self.runtime.db, current_caller().developer_id, request.studio_id, request.game_id)
+        await self.access.require_game(current_caller().developer_id, request.studio_id, request.game_id)
         board = await self.scoreboard.board(request.studio_id, request.game_id, request.leaderboard)
         return pb.RebuildLeaderboardResponse(players_restored=await self.scoreboard.rebuild(request.studio_id, request.game_id, board))

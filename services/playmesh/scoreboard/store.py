@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from playmesh.core.v1 import core_pb2
 from playmesh.runtime.db import Database
-from playmesh.runtime.tables import leaderboard_scores, leaderboard_seasons, players, score_log
 from playmesh.scoreboard.ranks import Change
+from playmesh.scoreboard.tables import leaderboard_scores, leaderboard_seasons, score_log
 from playmesh.scoreboard.v1 import scoreboard_pb2 as sb
 
 __all__ = ["Attempt", "Operator", "ScoreStore", "Season", "Stored"]
@@ -358,13 +358,6 @@ class ScoreStore:
             query = query.where(sa.tuple_(score_log.c.create_time, score_log.c.id) < cursor)
         async with self._db.begin(schema) as conn:
             return list((await conn.execute(query.order_by(score_log.c.create_time.desc(), score_log.c.id.desc()).limit(limit))).all())
-
-    async def display_names(self, schema: str, game_id: str, player_ids: Sequence[str]) -> dict[str, str]:
-        if not player_ids:
-            return {}
-        async with self._db.begin(schema) as conn:
-            rows = (await conn.execute(sa.select(players.c.id, players.c.display_name).where(players.c.game_id == game_id, players.c.id.in_(player_ids)))).all()
-        return {r.id: r.display_name for r in rows}
 
     # --- outbox --------------------------------------------------------------------------------
 
