@@ -6,6 +6,8 @@ key, signs 2,000 devices up (warm-up), then drives, for a fixed time each:
     a refresh-token family in Redis, one Ed25519-signed JWT);
   - RefreshToken chains (one Lua script in Redis, one JWT).
 Load comes from separate processes (asyncio + grpc.aio), each with a fixed number of calls in flight.
+Before them, the no-op call (core's GetJwks through Envoy) at the same load, as the yardstick each
+figure is divided by (``*_per_noop``); the JSON also names the rate limits raised from their defaults.
 Prints progress on stderr and, as the last stdout line, one JSON object.
 
     make bench-auth                         # defaults
@@ -24,7 +26,7 @@ import time
 import uuid
 
 import grpc
-from common import create_game, in_processes, percentile, quiet_gc, running_platform, say
+from common import create_game, in_processes, measure_noop, percentile, platform_settings, quiet_gc, running_platform, say, versus_noop
 from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.core.v1 import core_service_pb2_grpc
 
@@ -92,8 +94,10 @@ def main() -> None:
     args = parser.parse_args()
     quiet_gc()
 
+    started = time.perf_counter()
     with running_platform(service_processes=args.core_processes) as platform:
         key, devices = setup(platform.gateway)
+        noop = measure_noop(platform.gateway, workers=args.workers, concurrency=args.concurrency)
         say(f"warm-up: signing up {len(devices)} devices …")
         with grpc.insecure_channel(platform.gateway) as channel:
             stub = core_service_pb2_grpc.CoreServiceStub(channel)
@@ -105,6 +109,8 @@ def main() -> None:
         say(f"refresh: {args.seconds:.0f} s …")
         ref_rps, ref_errors, ref_lat = drive(platform.gateway, key, devices, args.seconds, args.workers, args.concurrency, "refresh")
         say(f"  {ref_rps:.0f}/s, p99 {percentile(ref_lat, 0.99) * 1000:.1f} ms, errors {ref_errors}")
+        noop = noop.and_then(measure_noop(platform.gateway, workers=args.workers, concurrency=args.concurrency))
+        limits = platform_settings(platform)
 
     result = {
         "device_auth_rps": round(auth_rps, 1),
@@ -118,7 +124,15 @@ def main() -> None:
         "seconds_per_phase": args.seconds,
         "load_processes": args.workers,
         "in_flight": args.workers * args.concurrency,
+        **noop.as_json(),
+        **versus_noop(
+            noop,
+            rates={"device_auth_rps": auth_rps, "refresh_rps": ref_rps},
+            latencies_ms={"device_auth_p99_ms": percentile(auth_lat, 0.99) * 1000, "refresh_p99_ms": percentile(ref_lat, 0.99) * 1000},
+        ),
+        **limits,
         "processes_per_service": args.core_processes,
+        "wall_seconds": round(time.perf_counter() - started, 1),
         "cpus": os.cpu_count(),
     }
     print(json.dumps(result))
