@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -16,7 +18,8 @@ import grpc
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.launcher.child import PlatformProcess
 from playmesh.matchmaking.v1 import matchmaking_service_pb2 as mm
@@ -159,7 +162,7 @@ CASES: list[Case] = [
         "TOKEN_INVALID",
     ),
     (
-        "HS256 token signed with the public key",
+        "HS256 token with a made-up secret",
         "GetAccount",
         lambda w: pb.GetAccountRequest(),
         lambda w: {"api_key": w.a.api_key, "token": jwt.encode(_claims(w), "x" * 32, algorithm="HS256", headers={"kid": _kid(w.a.player_token)})},
@@ -219,6 +222,28 @@ async def test_bad_input(protocol: str, case: Case, grpc_client: GrpcClient, res
         await client.call(f"{CORE}/{method}", build(world), **creds(world))
     assert failure.value.code == code, str(failure.value)
     assert detail in failure.value.violations() or failure.value.reason() == detail, str(failure.value)
+
+
+def _hs256(header: dict[str, Any], claims: dict[str, Any], secret: bytes) -> str:
+    """A JWT signed by hand with HMAC-SHA256 (PyJWT refuses asymmetric-looking HMAC secrets)."""
+    signing_input = f"{_b64(header)}.{_b64(claims)}"
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + base64.urlsafe_b64encode(signature).decode().rstrip("=")
+
+
+async def test_hs256_token_signed_with_the_public_key(grpc_client: GrpcClient, world: World) -> None:
+    """Algorithm confusion: a verifier that let the token pick HS256 would check the HMAC with the
+    public key it holds for the kid, which anyone can read from the JWKS."""
+    kid = _kid(world.a.player_token)
+    jwks = await grpc_client.call(f"{CORE}/GetJwks", pb.GetJwksRequest())
+    public = next(k for k in jwks.keys if k.kid == kid)
+    raw = base64.urlsafe_b64decode(public.x + "=" * (-len(public.x) % 4))
+    pem = Ed25519PublicKey.from_public_bytes(raw).public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    for secret in (raw, public.x.encode(), pem):
+        token = _hs256({"alg": "HS256", "typ": "JWT", "kid": kid}, _claims(world), secret)
+        with pytest.raises(RpcFailure) as refused:
+            await grpc_client.call(f"{CORE}/GetAccount", pb.GetAccountRequest(), api_key=world.a.api_key, token=token)
+        assert refused.value.code == UNAUTH and refused.value.reason() == "TOKEN_INVALID"
 
 
 async def test_expired_genuine_token(platform: PlatformProcess, grpc_client: GrpcClient, world: World) -> None:

@@ -88,5 +88,18 @@ async def test_data_sits_in_separate_schemas(platform: PlatformProcess, world: W
         await conn.close()
 
 
-def test_api_key_kinds_are_distinct() -> None:
-    assert core_pb2.API_KEY_KIND_CLIENT != core_pb2.API_KEY_KIND_SERVER
+async def test_server_keys_cannot_sign_players_in(grpc_client: GrpcClient, world: World) -> None:
+    """The two key kinds are told apart where it matters: a server key, which a studio keeps on its
+    dedicated servers, is refused for player sign-in, while the game's client key works."""
+    server_key = await grpc_client.call(
+        f"{CORE}/CreateApiKey",
+        pb.CreateApiKeyRequest(studio_id=world.a.studio_id, game_id=world.a.game_id, display_name="server", kind=core_pb2.API_KEY_KIND_SERVER),
+        token=world.a.developer_token,
+    )
+    assert server_key.api_key.kind == core_pb2.API_KEY_KIND_SERVER
+    device = pb.AuthenticateDeviceRequest(device_id="kind-check-device", create=True)
+    with pytest.raises(RpcFailure) as refused:
+        await grpc_client.call(f"{CORE}/AuthenticateDevice", device, api_key=server_key.secret)
+    assert refused.value.code == grpc.StatusCode.PERMISSION_DENIED and refused.value.reason() == "WRONG_KEY_KIND"
+    signed_in = await grpc_client.call(f"{CORE}/AuthenticateDevice", device, api_key=world.a.api_key)
+    assert signed_in.created

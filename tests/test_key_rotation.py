@@ -57,3 +57,33 @@ async def test_a_fresh_platform_has_exactly_one_signing_key(grpc_client: GrpcCli
     """Six services start at once on a fresh platform; only one may create the first key."""
     jwks = await grpc_client.call(f"{CORE}/GetJwks", pb.GetJwksRequest())
     assert len(jwks.keys) == 1
+
+
+async def test_a_flood_of_unknown_kids_reloads_the_keys_once(platform: PlatformProcess) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from playmesh.runtime.errors import Unauthenticated
+
+    db = Database(str(platform.endpoints["database_url"]), pool_size=2)
+    try:
+        ring = KeyRing(db, resolve_secret(Settings(data_dir=str(platform.data_dir))), retire_seconds=3600)
+        await ring.start()
+        loads = 0
+        real_load = ring.load
+
+        async def counting_load() -> None:
+            nonlocal loads
+            loads += 1
+            await real_load()
+
+        ring.load = counting_load  # type: ignore[method-assign]
+        stranger = Ed25519PrivateKey.generate()
+        tokens = [
+            jwt.encode({"iss": "playmesh", "sub": "x", "aud": "playmesh:player", "iat": 0, "exp": 2**31}, stranger, algorithm="EdDSA", headers={"kid": f"k{i}"})
+            for i in range(200)
+        ]
+        await asyncio.sleep(1.1)  # past the reload interval of the start-up load
+        results = await asyncio.gather(*(ring.verify(t, "playmesh:player") for t in tokens), return_exceptions=True)
+        assert all(isinstance(r, Unauthenticated) for r in results), results[:3]
+        assert loads == 1
+    finally:
+        await db.close()

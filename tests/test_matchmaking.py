@@ -65,27 +65,57 @@ async def test_watch_ticket_over_grpc_grpc_web_and_rest(platform: PlatformProces
             (await grpc_client.call(f"{MM}/CreateTicket", pb.CreateTicketRequest(mode="duo", latencies=EU), api_key=tenant.api_key, token=token)).ticket.id
         )
 
+    ready = [asyncio.Event() for _ in range(3)]  # each watcher has its first message
+
     async def watch_grpc() -> list[int]:
         stream = grpc_client.stream(f"{MM}/WatchTicket", pb.WatchTicketRequest(ticket_id=ids[0]), api_key=tenant.api_key, token=tokens[0])
-        return [item.ticket.state async for item in stream]
+        states = []
+        async for item in stream:
+            states.append(item.ticket.state)
+            ready[0].set()
+        return states
 
     async def watch_web() -> list[int]:
         headers = {"content-type": "application/grpc-web+proto", "x-grpc-web": "1", "x-api-key": tenant.api_key, "authorization": f"Bearer {tokens[1]}"}
-        async with httpx.AsyncClient(base_url=f"http://{platform.gateway}", timeout=30) as http:
-            body = grpcweb.frame(pb.WatchTicketRequest(ticket_id=ids[1]).SerializeToString())
-            response = await http.post(f"/{MM}/WatchTicket", content=body, headers=headers)
-        messages, trailers = grpcweb.parse(response.content)
-        assert trailers.get("grpc-status") == "0", trailers
-        return [pb.WatchTicketResponse.FromString(m).ticket.state for m in messages]
+        body = grpcweb.frame(pb.WatchTicketRequest(ticket_id=ids[1]).SerializeToString())
+        states, buffer = [], b""
+        async with (
+            httpx.AsyncClient(base_url=f"http://{platform.gateway}", timeout=30) as http,
+            http.stream("POST", f"/{MM}/WatchTicket", content=body, headers=headers) as response,
+        ):
+            async for chunk in response.aiter_bytes():
+                buffer += chunk
+                while len(buffer) >= 5 and len(buffer) >= 5 + int.from_bytes(buffer[1:5], "big"):
+                    size = int.from_bytes(buffer[1:5], "big")
+                    flag, payload, buffer = buffer[0], buffer[5 : 5 + size], buffer[5 + size :]
+                    if flag & 0x80:
+                        trailers = dict(line.split(":", 1) for line in payload.decode().strip().splitlines())
+                        assert trailers.get("grpc-status", "").strip() == "0", trailers
+                        return states
+                    states.append(pb.WatchTicketResponse.FromString(payload).ticket.state)
+                    ready[1].set()
+        return states
 
     async def watch_rest() -> list[str]:
         headers = {"x-api-key": tenant.api_key, "authorization": f"Bearer {tokens[2]}"}
-        response = await rest_client.http.get(f"/v1/matchmaking/tickets/{ids[2]}:watch", headers=headers)
-        assert response.status_code == 200, response.text
-        return [item["ticket"]["state"] for item in json.loads(response.text)]
+        states, text, decoder = [], "", json.JSONDecoder()
+        async with rest_client.http.stream("GET", f"/v1/matchmaking/tickets/{ids[2]}:watch", headers=headers) as response:
+            assert response.status_code == 200
+            async for chunk in response.aiter_text():
+                text += chunk
+                while True:
+                    text = text.lstrip("[,\n\r ]")
+                    try:
+                        item, end = decoder.raw_decode(text)
+                    except json.JSONDecodeError:
+                        break
+                    text = text[end:]
+                    states.append(item["ticket"]["state"])
+                    ready[2].set()
+        return states
 
     watchers = asyncio.gather(watch_grpc(), watch_web(), watch_rest())
-    await asyncio.sleep(0.5)
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 20)
     await grpc_client.call(f"{MM}/CreateTicket", pb.CreateTicketRequest(mode="duo", latencies=EU), api_key=tenant.api_key, token=tokens[3])
     over_grpc, over_web, over_rest = await asyncio.wait_for(watchers, 30)
     for states in (over_grpc, over_web):

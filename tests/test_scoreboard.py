@@ -83,17 +83,19 @@ async def test_concurrent_actions_sum_exactly_and_retries_count_once(grpc_client
 async def test_points_come_from_the_action_table_only(rest_client: RestClient, grpc_client: GrpcClient) -> None:
     tenant = await Tenant.create(grpc_client, "sb-points", scoreboard_config())
     headers = {"x-api-key": tenant.api_key, "authorization": f"Bearer {tenant.player_token}"}
-    # A client that adds its own points (and a score) is either refused or ignored: never honoured.
+    # The request has no field for points: a client that adds its own (and a score) is ignored by the
+    # transcoder, and the action's points from the table are what counts.
     response = await rest_client.http.post("/v1/leaderboards/kills:submitAction", json={"action": "kill", "points": 1000000, "score": 999}, headers=headers)
-    assert response.status_code in (200, 400), response.text
+    assert response.status_code == 200, response.text
+    assert int(response.json()["pointsAwarded"]) == 10
     top = await _top(grpc_client, tenant)
-    assert [e.score for e in top.entries] in ([], [10])
+    assert [e.score for e in top.entries] == [10]
     with pytest.raises(RpcFailure) as unknown:
         await _submit(grpc_client, tenant, tenant.player_token, action="win-the-game")
     assert unknown.value.code == grpc.StatusCode.INVALID_ARGUMENT and "action" in unknown.value.violations()
 
 
-async def test_other_tenants_and_bad_tokens_cannot_touch_a_board(grpc_client: GrpcClient) -> None:
+async def test_other_tenants_and_bad_tokens_cannot_touch_a_board(platform: PlatformProcess, grpc_client: GrpcClient) -> None:
     a = await Tenant.create(grpc_client, "sb-a", scoreboard_config())
     b = await Tenant.create(grpc_client, "sb-b", scoreboard_config())
     await _submit(grpc_client, a, a.player_token)
@@ -121,7 +123,12 @@ async def test_other_tenants_and_bad_tokens_cannot_touch_a_board(grpc_client: Gr
             f"{SB}/ListScoreLog", pb.ListScoreLogRequest(studio_id=a.studio_id, game_id=a.game_id, leaderboard="kills"), token=b.developer_token
         )
     assert foreign.value.code == grpc.StatusCode.NOT_FOUND
+    server_a = await platform.server_token(a.studio_id, a.game_id)
+    raid = pb.SubmitScoresRequest(updates=[pb.ScoreUpdate(leaderboard="kills", player_id=b.player_id, score=1000, request_id="raid")])
+    refused_batch = await grpc_client.call(f"{SB}/SubmitScores", raid, token=server_a)
+    assert [(r.accepted, r.reason) for r in refused_batch.results] == [(False, "UNKNOWN_PLAYER")]
     assert [(e.player_id, e.score) for e in (await _top(grpc_client, a)).entries] == [(a.player_id, 10)]
+    assert [(e.player_id, e.score) for e in (await _top(grpc_client, b)).entries] == [(b.player_id, 25)]
 
 
 async def test_changes_are_announced_on_the_bus(platform: PlatformProcess, grpc_client: GrpcClient) -> None:
@@ -271,7 +278,9 @@ async def world_scoreboard(grpc_client: GrpcClient) -> Tenant:
     return tenant
 
 
-async def _watch_web(platform: PlatformProcess, tenant: Tenant, done: Callable[[pb.WatchLeaderboardResponse], bool]) -> list[pb.WatchLeaderboardResponse]:
+async def _watch_web(
+    platform: PlatformProcess, tenant: Tenant, done: Callable[[pb.WatchLeaderboardResponse], bool], ready: asyncio.Event | None = None
+) -> list[pb.WatchLeaderboardResponse]:
     headers = {"content-type": "application/grpc-web+proto", "x-grpc-web": "1", "x-api-key": tenant.api_key}
     body = grpcweb.frame(pb.WatchLeaderboardRequest(leaderboard="kills", top_n=10).SerializeToString())
     seen: list[pb.WatchLeaderboardResponse] = []
@@ -289,12 +298,16 @@ async def _watch_web(platform: PlatformProcess, tenant: Tenant, done: Callable[[
                 if flag & 0x80:  # trailers: the stream ended
                     return seen
                 seen.append(pb.WatchLeaderboardResponse.FromString(payload))
+                if ready is not None:
+                    ready.set()
                 if done(seen[-1]):
                     return seen
     return seen
 
 
-async def _watch_rest(rest_client: RestClient, tenant: Tenant, done: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+async def _watch_rest(
+    rest_client: RestClient, tenant: Tenant, done: Callable[[dict[str, Any]], bool], ready: asyncio.Event | None = None
+) -> list[dict[str, Any]]:
     seen: list[dict[str, Any]] = []
     text = ""
     decoder = json.JSONDecoder()
@@ -310,6 +323,8 @@ async def _watch_rest(rest_client: RestClient, tenant: Tenant, done: Callable[[d
                     break
                 text = text[end:]
                 seen.append(item)
+                if ready is not None:
+                    ready.set()
                 if done(item):
                     return seen
     return seen
@@ -320,12 +335,13 @@ async def test_watchers_over_grpc_web_and_rest_see_the_new_top(platform: Platfor
     others = [(await tenant.new_player(grpc_client)).tokens.access_token for _ in range(10)]
     for token in others:
         await _submit(grpc_client, tenant, token, action="assist")
-    web = asyncio.create_task(_watch_web(platform, tenant, lambda m: any(e.player_id == tenant.player_id for e in m.entries)))
-    rest = asyncio.create_task(_watch_rest(rest_client, tenant, lambda m: any(e["playerId"] == tenant.player_id for e in m.get("entries", []))))
+    web_ready, rest_ready = asyncio.Event(), asyncio.Event()
+    web = asyncio.create_task(_watch_web(platform, tenant, lambda m: any(e.player_id == tenant.player_id for e in m.entries), web_ready))
+    rest = asyncio.create_task(_watch_rest(rest_client, tenant, lambda m: any(e["playerId"] == tenant.player_id for e in m.get("entries", [])), rest_ready))
     native = grpc_client.stream(f"{SB}/WatchLeaderboard", pb.WatchLeaderboardRequest(leaderboard="kills"), api_key=tenant.api_key)
     first = await anext(native)
     assert len(first.entries) == 10 and {e.score for e in first.entries} == {3}
-    await asyncio.sleep(0.5)  # the watchers are connected and have their first snapshot
+    await asyncio.wait_for(asyncio.gather(web_ready.wait(), rest_ready.wait()), 20)  # every watcher has its first snapshot
     await _submit(grpc_client, tenant, tenant.player_token, action="headshot")
     update = await asyncio.wait_for(anext(native), 20)
     over_web, over_rest = await asyncio.wait_for(asyncio.gather(web, rest), 30)

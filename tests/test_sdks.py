@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import pathlib
+import re
 import shutil
 import subprocess
 import uuid
@@ -69,6 +69,16 @@ async def test_cpp_sdk_signs_in(platform: PlatformProcess, grpc_client: GrpcClie
     assert bad.returncode == 3 and json.loads(bad.stdout)["code"] == 16  # UNAUTHENTICATED
 
 
-def test_sdk_packages_are_where_the_readme_says() -> None:
-    for path in ("clients/python/pyproject.toml", "clients/typescript/package.json", "clients/cpp/Makefile"):
-        assert (pathlib.Path(ROOT) / path).exists()
+def test_the_readme_names_the_sdks_entry_points_as_they_are() -> None:
+    """The README tells users which names to call in each SDK; each must exist under that name."""
+    readme = (ROOT / "README.md").read_text()
+    named = {
+        ("clients/python", "PlaymeshClient"): ("clients/python/src/playmesh_sdk/client.py", r"^class PlaymeshClient\b"),
+        ("clients/typescript", "playmeshTransport"): ("clients/typescript/src/index.ts", r"^export function playmeshTransport\("),
+        ("clients/typescript", "playmeshClients"): ("clients/typescript/src/index.ts", r"^export function playmeshClients\("),
+        ("clients/cpp", "playmesh::Connect"): ("clients/cpp/include/playmesh/client.h", r"^inline std::shared_ptr<grpc::Channel> Connect\("),
+        ("clients/cpp", "playmesh::Authorize"): ("clients/cpp/include/playmesh/client.h", r"^inline void Authorize\("),
+    }
+    for (folder, name), (source, declaration) in named.items():
+        assert f"`{folder}`" in readme and f"`{name}`" in readme, (folder, name)
+        assert re.search(declaration, (ROOT / source).read_text(), re.MULTILINE), f"{name} is not declared in {source}"
