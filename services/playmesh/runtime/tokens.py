@@ -64,6 +64,7 @@ class KeyRing:
         self._keys: dict[str, _Key] = {}
         self._signer: _Key | None = None
         self._last_load = 0.0
+        self._reloading: asyncio.Future[None] | None = None  # the one reload unknown kids wait for
 
     async def start(self) -> None:
         await self.load()
@@ -131,6 +132,22 @@ class KeyRing:
             raise RuntimeError("no signing key loaded")
         return jwt.encode({"iss": ISSUER, **claims}, self._signer.private, algorithm="EdDSA", headers={"kid": self._signer.kid})
 
+    async def _reload_for_unknown_kid(self) -> None:
+        """At most one reload in flight and one start per interval, however many tokens with unknown
+        kids arrive at once: a flood of made-up kids must not become a flood of database reads."""
+        if self._reloading is None:
+            if time.monotonic() - self._last_load <= _RELOAD_INTERVAL:
+                return
+            self._last_load = time.monotonic()  # taken now, so callers arriving meanwhile do not start another
+            self._reloading = asyncio.ensure_future(self.load())
+            self._reloading.add_done_callback(self._reload_done)
+        await asyncio.shield(self._reloading)
+
+    def _reload_done(self, reload: asyncio.Future[None]) -> None:
+        self._reloading = None
+        if not reload.cancelled() and reload.exception() is not None:
+            log.warning("signing_keys_reload_failed", error=str(reload.exception()))
+
     async def verify(self, token: str, audience: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
@@ -140,8 +157,8 @@ class KeyRing:
             raise Unauthenticated("the bearer token's algorithm is not accepted", reason="TOKEN_INVALID")
         kid = header.get("kid")
         key = self._keys.get(kid) if isinstance(kid, str) else None
-        if key is None and isinstance(kid, str) and time.monotonic() - self._last_load > _RELOAD_INTERVAL:
-            await self.load()
+        if key is None and isinstance(kid, str):
+            await self._reload_for_unknown_kid()
             key = self._keys.get(kid)
         if key is None:
             raise Unauthenticated("the bearer token was signed by an unknown key", reason="TOKEN_INVALID")
