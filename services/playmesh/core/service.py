@@ -17,7 +17,7 @@ from playmesh.core.v1 import core_pb2, core_service_pb2_grpc
 from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.runtime.auth import current_caller
 from playmesh.runtime.context import Runtime
-from playmesh.runtime.errors import NotFound, PermissionDenied
+from playmesh.runtime.errors import NotFound
 from playmesh.runtime.idempotency import Idempotency
 from playmesh.runtime.tokens import KeyRing
 from playmesh.runtime.validation import PageRequest, Validator, is_uuid
@@ -46,14 +46,6 @@ def build(runtime: Runtime) -> CoreServicer:
 
 def _caller_game() -> GameRef:
     caller = current_caller()
-    return GameRef(caller.studio_id, caller.game_id)
-
-
-def _client_key_only() -> GameRef:
-    """Player sign-in takes a client key; a server key in a game client would be a leak to refuse."""
-    caller = current_caller()
-    if caller.api_key_kind == core_pb2.API_KEY_KIND_SERVER:
-        raise PermissionDenied("server API keys cannot sign players in; use a client key", reason="WRONG_KEY_KIND")
     return GameRef(caller.studio_id, caller.game_id)
 
 
@@ -227,7 +219,7 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
         v.text("device_id", request.device_id, min_len=10, max_len=128)
         v.text("display_name", request.display_name, min_len=0, max_len=64)
         v.check()
-        game = _client_key_only()
+        game = _caller_game()
         row, created = await self.players.sign_in(game, "device", request.device_id, create=request.create, display_name=request.display_name)
         tokens = await self.players.issue(game, row.id)
         player = convert.player(row)
@@ -241,7 +233,7 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
         v.password("password", request.password)
         v.text("display_name", request.display_name, min_len=0, max_len=64)
         v.check()
-        game = _client_key_only()
+        game = _caller_game()
         row, created = await self.players.sign_in_email(game, request.email, request.password, create=request.create, display_name=request.display_name)
         tokens = await self.players.issue(game, row.id)
         player = convert.player(row)
@@ -254,7 +246,7 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
         v.text("custom_id", request.custom_id, min_len=6, max_len=128)
         v.text("display_name", request.display_name, min_len=0, max_len=64)
         v.check()
-        game = _client_key_only()
+        game = _caller_game()
         row, created = await self.players.sign_in(game, "custom", request.custom_id, create=request.create, display_name=request.display_name)
         tokens = await self.players.issue(game, row.id)
         player = convert.player(row)

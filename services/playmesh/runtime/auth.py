@@ -47,6 +47,9 @@ GAME_SERVER = options_pb2.PRINCIPAL_GAME_SERVER
 SERVICE = options_pb2.PRINCIPAL_SERVICE
 _BEARER_AUDIENCE = {PLAYER: AUD_PLAYER, DEVELOPER: AUD_DEVELOPER, GAME_SERVER: AUD_SERVER, SERVICE: AUD_SERVICE}
 _MAX_CREDENTIAL_LEN = 4096
+# The API key kinds (core's ApiKeyKind: 0 unspecified = client, 1 client, 2 server) each use allows.
+_KEY_KINDS_FOR_USE = {options_pb2.API_KEY_USE_CLIENT: frozenset({0, 1}), options_pb2.API_KEY_USE_SERVER: frozenset({2})}
+_KEY_USE_HINT = {options_pb2.API_KEY_USE_CLIENT: "a client key", options_pb2.API_KEY_USE_SERVER: "a server key"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -111,6 +114,13 @@ class Authenticator:
         self._cache: dict[bytes, tuple[float, ApiKeyRecord | None]] = {}
 
     async def authenticate(self, metadata: Mapping[str, str], policy: options_pb2.MethodPolicy, ip: str) -> Caller:
+        caller = await self._identify(metadata, policy, ip)
+        if caller.api_key_id and policy.api_key_use and caller.api_key_kind not in _KEY_KINDS_FOR_USE[policy.api_key_use]:
+            # Stated per method in the contract (MethodPolicy.api_key_use), checked here for every service.
+            raise PermissionDenied(f"this call takes {_KEY_USE_HINT[policy.api_key_use]} of the game", reason="WRONG_KEY_KIND")
+        return caller
+
+    async def _identify(self, metadata: Mapping[str, str], policy: options_pb2.MethodPolicy, ip: str) -> Caller:
         allowed = set(policy.principals)
         if ANONYMOUS in allowed:
             return Caller(ANONYMOUS, ip)

@@ -25,17 +25,19 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!playmesh/options/v1/options.proto\x12\x13playmesh.options.v1\x1a google/protobuf/descriptor.proto\"\x83\x01\n\x0cMethodPolicy\x12>\n\nprincipals\x18\x01 \x03(\x0e\x32\x1e.playmesh.options.v1.PrincipalR\nprincipals\x12\x33\n\x06\x61\x63\x63\x65ss\x18\x02 \x01(\x0e\x32\x1b.playmesh.options.v1.AccessR\x06\x61\x63\x63\x65ss*\xbb\x01\n\tPrincipal\x12\x19\n\x15PRINCIPAL_UNSPECIFIED\x10\x00\x12\x17\n\x13PRINCIPAL_ANONYMOUS\x10\x01\x12\x19\n\x15PRINCIPAL_GAME_CLIENT\x10\x02\x12\x14\n\x10PRINCIPAL_PLAYER\x10\x03\x12\x17\n\x13PRINCIPAL_DEVELOPER\x10\x04\x12\x19\n\x15PRINCIPAL_GAME_SERVER\x10\x05\x12\x15\n\x11PRINCIPAL_SERVICE\x10\x06*n\n\x06\x41\x63\x63\x65ss\x12\x16\n\x12\x41\x43\x43\x45SS_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43\x43\x45SS_READ\x10\x01\x12\x10\n\x0c\x41\x43\x43\x45SS_WRITE\x10\x02\x12\x14\n\x10\x41\x43\x43\x45SS_UNLIMITED\x10\x03\x12\x13\n\x0f\x41\x43\x43\x45SS_GAMEPLAY\x10\x04:[\n\x06policy\x12\x1e.google.protobuf.MethodOptions\x18\xb5\x87\x03 \x01(\x0b\x32!.playmesh.options.v1.MethodPolicyR\x06policyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!playmesh/options/v1/options.proto\x12\x13playmesh.options.v1\x1a google/protobuf/descriptor.proto\"\xc3\x01\n\x0cMethodPolicy\x12>\n\nprincipals\x18\x01 \x03(\x0e\x32\x1e.playmesh.options.v1.PrincipalR\nprincipals\x12\x33\n\x06\x61\x63\x63\x65ss\x18\x02 \x01(\x0e\x32\x1b.playmesh.options.v1.AccessR\x06\x61\x63\x63\x65ss\x12>\n\x0b\x61pi_key_use\x18\x03 \x01(\x0e\x32\x1e.playmesh.options.v1.ApiKeyUseR\tapiKeyUse*\xbb\x01\n\tPrincipal\x12\x19\n\x15PRINCIPAL_UNSPECIFIED\x10\x00\x12\x17\n\x13PRINCIPAL_ANONYMOUS\x10\x01\x12\x19\n\x15PRINCIPAL_GAME_CLIENT\x10\x02\x12\x14\n\x10PRINCIPAL_PLAYER\x10\x03\x12\x17\n\x13PRINCIPAL_DEVELOPER\x10\x04\x12\x19\n\x15PRINCIPAL_GAME_SERVER\x10\x05\x12\x15\n\x11PRINCIPAL_SERVICE\x10\x06*n\n\x06\x41\x63\x63\x65ss\x12\x16\n\x12\x41\x43\x43\x45SS_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43\x43\x45SS_READ\x10\x01\x12\x10\n\x0c\x41\x43\x43\x45SS_WRITE\x10\x02\x12\x14\n\x10\x41\x43\x43\x45SS_UNLIMITED\x10\x03\x12\x13\n\x0f\x41\x43\x43\x45SS_GAMEPLAY\x10\x04*X\n\tApiKeyUse\x12\x1b\n\x17\x41PI_KEY_USE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41PI_KEY_USE_CLIENT\x10\x01\x12\x16\n\x12\x41PI_KEY_USE_SERVER\x10\x02:[\n\x06policy\x12\x1e.google.protobuf.MethodOptions\x18\xb5\x87\x03 \x01(\x0b\x32!.playmesh.options.v1.MethodPolicyR\x06policyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'playmesh.options.v1.options_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PRINCIPAL']._serialized_start=227
-  _globals['_PRINCIPAL']._serialized_end=414
-  _globals['_ACCESS']._serialized_start=416
-  _globals['_ACCESS']._serialized_end=526
+  _globals['_PRINCIPAL']._serialized_start=291
+  _globals['_PRINCIPAL']._serialized_end=478
+  _globals['_ACCESS']._serialized_start=480
+  _globals['_ACCESS']._serialized_end=590
+  _globals['_APIKEYUSE']._serialized_start=592
+  _globals['_APIKEYUSE']._serialized_end=680
   _globals['_METHODPOLICY']._serialized_start=93
-  _globals['_METHODPOLICY']._serialized_end=224
+  _globals['_METHODPOLICY']._serialized_end=288
 # @@protoc_insertion_point(module_scope)

@@ -25,6 +25,12 @@ class Access(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACCESS_WRITE: _ClassVar[Access]
     ACCESS_UNLIMITED: _ClassVar[Access]
     ACCESS_GAMEPLAY: _ClassVar[Access]
+
+class ApiKeyUse(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    API_KEY_USE_UNSPECIFIED: _ClassVar[ApiKeyUse]
+    API_KEY_USE_CLIENT: _ClassVar[ApiKeyUse]
+    API_KEY_USE_SERVER: _ClassVar[ApiKeyUse]
 PRINCIPAL_UNSPECIFIED: Principal
 PRINCIPAL_ANONYMOUS: Principal
 PRINCIPAL_GAME_CLIENT: Principal
@@ -37,13 +43,18 @@ ACCESS_READ: Access
 ACCESS_WRITE: Access
 ACCESS_UNLIMITED: Access
 ACCESS_GAMEPLAY: Access
+API_KEY_USE_UNSPECIFIED: ApiKeyUse
+API_KEY_USE_CLIENT: ApiKeyUse
+API_KEY_USE_SERVER: ApiKeyUse
 POLICY_FIELD_NUMBER: _ClassVar[int]
 policy: _descriptor.FieldDescriptor
 
 class MethodPolicy(_message.Message):
-    __slots__ = ("principals", "access")
+    __slots__ = ("principals", "access", "api_key_use")
     PRINCIPALS_FIELD_NUMBER: _ClassVar[int]
     ACCESS_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_USE_FIELD_NUMBER: _ClassVar[int]
     principals: _containers.RepeatedScalarFieldContainer[Principal]
     access: Access
-    def __init__(self, principals: _Optional[_Iterable[_Union[Principal, str]]] = ..., access: _Optional[_Union[Access, str]] = ...) -> None: ...
+    api_key_use: ApiKeyUse
+    def __init__(self, principals: _Optional[_Iterable[_Union[Principal, str]]] = ..., access: _Optional[_Union[Access, str]] = ..., api_key_use: _Optional[_Union[ApiKeyUse, str]] = ...) -> None: ...

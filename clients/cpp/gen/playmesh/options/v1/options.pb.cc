@@ -28,6 +28,7 @@ PROTOBUF_CONSTEXPR MethodPolicy::MethodPolicy(
     /*decltype(_impl_.principals_)*/{}
   , /*decltype(_impl_._principals_cached_byte_size_)*/{0}
   , /*decltype(_impl_.access_)*/0
+  , /*decltype(_impl_.api_key_use_)*/0
   , /*decltype(_impl_._cached_size_)*/{}} {}
 struct MethodPolicyDefaultTypeInternal {
   PROTOBUF_CONSTEXPR MethodPolicyDefaultTypeInternal()
@@ -42,7 +43,7 @@ PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORIT
 }  // namespace options
 }  // namespace playmesh
 static ::_pb::Metadata file_level_metadata_playmesh_2foptions_2fv1_2foptions_2eproto[1];
-static const ::_pb::EnumDescriptor* file_level_enum_descriptors_playmesh_2foptions_2fv1_2foptions_2eproto[2];
+static const ::_pb::EnumDescriptor* file_level_enum_descriptors_playmesh_2foptions_2fv1_2foptions_2eproto[3];
 static constexpr ::_pb::ServiceDescriptor const** file_level_service_descriptors_playmesh_2foptions_2fv1_2foptions_2eproto = nullptr;
 
 const uint32_t TableStruct_playmesh_2foptions_2fv1_2foptions_2eproto::offsets[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
@@ -54,6 +55,7 @@ const uint32_t TableStruct_playmesh_2foptions_2fv1_2foptions_2eproto::offsets[] 
   ~0u,  // no _inlined_string_donated_
   PROTOBUF_FIELD_OFFSET(::playmesh::options::v1::MethodPolicy, _impl_.principals_),
   PROTOBUF_FIELD_OFFSET(::playmesh::options::v1::MethodPolicy, _impl_.access_),
+  PROTOBUF_FIELD_OFFSET(::playmesh::options::v1::MethodPolicy, _impl_.api_key_use_),
 };
 static const ::_pbi::MigrationSchema schemas[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) = {
   { 0, -1, -1, sizeof(::playmesh::options::v1::MethodPolicy)},
@@ -66,27 +68,31 @@ static const ::_pb::Message* const file_default_instances[] = {
 const char descriptor_table_protodef_playmesh_2foptions_2fv1_2foptions_2eproto[] PROTOBUF_SECTION_VARIABLE(protodesc_cold) =
   "\n!playmesh/options/v1/options.proto\022\023pla"
   "ymesh.options.v1\032 google/protobuf/descri"
-  "ptor.proto\"\203\001\n\014MethodPolicy\022>\n\nprincipal"
+  "ptor.proto\"\303\001\n\014MethodPolicy\022>\n\nprincipal"
   "s\030\001 \003(\0162\036.playmesh.options.v1.PrincipalR"
   "\nprincipals\0223\n\006access\030\002 \001(\0162\033.playmesh.o"
-  "ptions.v1.AccessR\006access*\273\001\n\tPrincipal\022\031"
-  "\n\025PRINCIPAL_UNSPECIFIED\020\000\022\027\n\023PRINCIPAL_A"
-  "NONYMOUS\020\001\022\031\n\025PRINCIPAL_GAME_CLIENT\020\002\022\024\n"
-  "\020PRINCIPAL_PLAYER\020\003\022\027\n\023PRINCIPAL_DEVELOP"
-  "ER\020\004\022\031\n\025PRINCIPAL_GAME_SERVER\020\005\022\025\n\021PRINC"
-  "IPAL_SERVICE\020\006*n\n\006Access\022\026\n\022ACCESS_UNSPE"
-  "CIFIED\020\000\022\017\n\013ACCESS_READ\020\001\022\020\n\014ACCESS_WRIT"
-  "E\020\002\022\024\n\020ACCESS_UNLIMITED\020\003\022\023\n\017ACCESS_GAME"
-  "PLAY\020\004:[\n\006policy\022\036.google.protobuf.Metho"
-  "dOptions\030\265\207\003 \001(\0132!.playmesh.options.v1.M"
-  "ethodPolicyR\006policyb\006proto3"
+  "ptions.v1.AccessR\006access\022>\n\013api_key_use\030"
+  "\003 \001(\0162\036.playmesh.options.v1.ApiKeyUseR\ta"
+  "piKeyUse*\273\001\n\tPrincipal\022\031\n\025PRINCIPAL_UNSP"
+  "ECIFIED\020\000\022\027\n\023PRINCIPAL_ANONYMOUS\020\001\022\031\n\025PR"
+  "INCIPAL_GAME_CLIENT\020\002\022\024\n\020PRINCIPAL_PLAYE"
+  "R\020\003\022\027\n\023PRINCIPAL_DEVELOPER\020\004\022\031\n\025PRINCIPA"
+  "L_GAME_SERVER\020\005\022\025\n\021PRINCIPAL_SERVICE\020\006*n"
+  "\n\006Access\022\026\n\022ACCESS_UNSPECIFIED\020\000\022\017\n\013ACCE"
+  "SS_READ\020\001\022\020\n\014ACCESS_WRITE\020\002\022\024\n\020ACCESS_UN"
+  "LIMITED\020\003\022\023\n\017ACCESS_GAMEPLAY\020\004*X\n\tApiKey"
+  "Use\022\033\n\027API_KEY_USE_UNSPECIFIED\020\000\022\026\n\022API_"
+  "KEY_USE_CLIENT\020\001\022\026\n\022API_KEY_USE_SERVER\020\002"
+  ":[\n\006policy\022\036.google.protobuf.MethodOptio"
+  "ns\030\265\207\003 \001(\0132!.playmesh.options.v1.MethodP"
+  "olicyR\006policyb\006proto3"
   ;
 static const ::_pbi::DescriptorTable* const descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto_deps[1] = {
   &::descriptor_table_google_2fprotobuf_2fdescriptor_2eproto,
 };
 static ::_pbi::once_flag descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto_once;
 const ::_pbi::DescriptorTable descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto = {
-    false, false, 627, descriptor_table_protodef_playmesh_2foptions_2fv1_2foptions_2eproto,
+    false, false, 781, descriptor_table_protodef_playmesh_2foptions_2fv1_2foptions_2eproto,
     "playmesh/options/v1/options.proto",
     &descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto_once, descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto_deps, 1, 1,
     schemas, file_default_instances, TableStruct_playmesh_2foptions_2fv1_2foptions_2eproto::offsets,
@@ -138,6 +144,21 @@ bool Access_IsValid(int value) {
   }
 }
 
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* ApiKeyUse_descriptor() {
+  ::PROTOBUF_NAMESPACE_ID::internal::AssignDescriptors(&descriptor_table_playmesh_2foptions_2fv1_2foptions_2eproto);
+  return file_level_enum_descriptors_playmesh_2foptions_2fv1_2foptions_2eproto[2];
+}
+bool ApiKeyUse_IsValid(int value) {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+      return true;
+    default:
+      return false;
+  }
+}
+
 
 // ===================================================================
 
@@ -158,10 +179,13 @@ MethodPolicy::MethodPolicy(const MethodPolicy& from)
       decltype(_impl_.principals_){from._impl_.principals_}
     , /*decltype(_impl_._principals_cached_byte_size_)*/{0}
     , decltype(_impl_.access_){}
+    , decltype(_impl_.api_key_use_){}
     , /*decltype(_impl_._cached_size_)*/{}};
 
   _internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
-  _this->_impl_.access_ = from._impl_.access_;
+  ::memcpy(&_impl_.access_, &from._impl_.access_,
+    static_cast<size_t>(reinterpret_cast<char*>(&_impl_.api_key_use_) -
+    reinterpret_cast<char*>(&_impl_.access_)) + sizeof(_impl_.api_key_use_));
   // @@protoc_insertion_point(copy_constructor:playmesh.options.v1.MethodPolicy)
 }
 
@@ -173,6 +197,7 @@ inline void MethodPolicy::SharedCtor(
       decltype(_impl_.principals_){arena}
     , /*decltype(_impl_._principals_cached_byte_size_)*/{0}
     , decltype(_impl_.access_){0}
+    , decltype(_impl_.api_key_use_){0}
     , /*decltype(_impl_._cached_size_)*/{}
   };
 }
@@ -202,7 +227,9 @@ void MethodPolicy::Clear() {
   (void) cached_has_bits;
 
   _impl_.principals_.Clear();
-  _impl_.access_ = 0;
+  ::memset(&_impl_.access_, 0, static_cast<size_t>(
+      reinterpret_cast<char*>(&_impl_.api_key_use_) -
+      reinterpret_cast<char*>(&_impl_.access_)) + sizeof(_impl_.api_key_use_));
   _internal_metadata_.Clear<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>();
 }
 
@@ -230,6 +257,15 @@ const char* MethodPolicy::_InternalParse(const char* ptr, ::_pbi::ParseContext* 
           uint64_t val = ::PROTOBUF_NAMESPACE_ID::internal::ReadVarint64(&ptr);
           CHK_(ptr);
           _internal_set_access(static_cast<::playmesh::options::v1::Access>(val));
+        } else
+          goto handle_unusual;
+        continue;
+      // .playmesh.options.v1.ApiKeyUse api_key_use = 3 [json_name = "apiKeyUse"];
+      case 3:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 24)) {
+          uint64_t val = ::PROTOBUF_NAMESPACE_ID::internal::ReadVarint64(&ptr);
+          CHK_(ptr);
+          _internal_set_api_key_use(static_cast<::playmesh::options::v1::ApiKeyUse>(val));
         } else
           goto handle_unusual;
         continue;
@@ -278,6 +314,13 @@ uint8_t* MethodPolicy::_InternalSerialize(
       2, this->_internal_access(), target);
   }
 
+  // .playmesh.options.v1.ApiKeyUse api_key_use = 3 [json_name = "apiKeyUse"];
+  if (this->_internal_api_key_use() != 0) {
+    target = stream->EnsureSpace(target);
+    target = ::_pbi::WireFormatLite::WriteEnumToArray(
+      3, this->_internal_api_key_use(), target);
+  }
+
   if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
     target = ::_pbi::WireFormat::InternalSerializeUnknownFieldsToArray(
         _internal_metadata_.unknown_fields<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(::PROTOBUF_NAMESPACE_ID::UnknownFieldSet::default_instance), target, stream);
@@ -317,6 +360,12 @@ size_t MethodPolicy::ByteSizeLong() const {
       ::_pbi::WireFormatLite::EnumSize(this->_internal_access());
   }
 
+  // .playmesh.options.v1.ApiKeyUse api_key_use = 3 [json_name = "apiKeyUse"];
+  if (this->_internal_api_key_use() != 0) {
+    total_size += 1 +
+      ::_pbi::WireFormatLite::EnumSize(this->_internal_api_key_use());
+  }
+
   return MaybeComputeUnknownFieldsSize(total_size, &_impl_._cached_size_);
 }
 
@@ -339,6 +388,9 @@ void MethodPolicy::MergeImpl(::PROTOBUF_NAMESPACE_ID::Message& to_msg, const ::P
   if (from._internal_access() != 0) {
     _this->_internal_set_access(from._internal_access());
   }
+  if (from._internal_api_key_use() != 0) {
+    _this->_internal_set_api_key_use(from._internal_api_key_use());
+  }
   _this->_internal_metadata_.MergeFrom<::PROTOBUF_NAMESPACE_ID::UnknownFieldSet>(from._internal_metadata_);
 }
 
@@ -357,7 +409,12 @@ void MethodPolicy::InternalSwap(MethodPolicy* other) {
   using std::swap;
   _internal_metadata_.InternalSwap(&other->_internal_metadata_);
   _impl_.principals_.InternalSwap(&other->_impl_.principals_);
-  swap(_impl_.access_, other->_impl_.access_);
+  ::PROTOBUF_NAMESPACE_ID::internal::memswap<
+      PROTOBUF_FIELD_OFFSET(MethodPolicy, _impl_.api_key_use_)
+      + sizeof(MethodPolicy::_impl_.api_key_use_)
+      - PROTOBUF_FIELD_OFFSET(MethodPolicy, _impl_.access_)>(
+          reinterpret_cast<char*>(&_impl_.access_),
+          reinterpret_cast<char*>(&other->_impl_.access_));
 }
 
 ::PROTOBUF_NAMESPACE_ID::Metadata MethodPolicy::GetMetadata() const {

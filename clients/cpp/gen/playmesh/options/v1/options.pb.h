@@ -120,6 +120,32 @@ inline bool Access_Parse(
   return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<Access>(
     Access_descriptor(), name, value);
 }
+enum ApiKeyUse : int {
+  API_KEY_USE_UNSPECIFIED = 0,
+  API_KEY_USE_CLIENT = 1,
+  API_KEY_USE_SERVER = 2,
+  ApiKeyUse_INT_MIN_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::min(),
+  ApiKeyUse_INT_MAX_SENTINEL_DO_NOT_USE_ = std::numeric_limits<int32_t>::max()
+};
+bool ApiKeyUse_IsValid(int value);
+constexpr ApiKeyUse ApiKeyUse_MIN = API_KEY_USE_UNSPECIFIED;
+constexpr ApiKeyUse ApiKeyUse_MAX = API_KEY_USE_SERVER;
+constexpr int ApiKeyUse_ARRAYSIZE = ApiKeyUse_MAX + 1;
+
+const ::PROTOBUF_NAMESPACE_ID::EnumDescriptor* ApiKeyUse_descriptor();
+template<typename T>
+inline const std::string& ApiKeyUse_Name(T enum_t_value) {
+  static_assert(::std::is_same<T, ApiKeyUse>::value ||
+    ::std::is_integral<T>::value,
+    "Incorrect type passed to function ApiKeyUse_Name.");
+  return ::PROTOBUF_NAMESPACE_ID::internal::NameOfEnum(
+    ApiKeyUse_descriptor(), enum_t_value);
+}
+inline bool ApiKeyUse_Parse(
+    ::PROTOBUF_NAMESPACE_ID::ConstStringParam name, ApiKeyUse* value) {
+  return ::PROTOBUF_NAMESPACE_ID::internal::ParseNamedEnum<ApiKeyUse>(
+    ApiKeyUse_descriptor(), name, value);
+}
 // ===================================================================
 
 class MethodPolicy final :
@@ -245,6 +271,7 @@ class MethodPolicy final :
   enum : int {
     kPrincipalsFieldNumber = 1,
     kAccessFieldNumber = 2,
+    kApiKeyUseFieldNumber = 3,
   };
   // repeated .playmesh.options.v1.Principal principals = 1 [json_name = "principals"];
   int principals_size() const;
@@ -272,6 +299,15 @@ class MethodPolicy final :
   void _internal_set_access(::playmesh::options::v1::Access value);
   public:
 
+  // .playmesh.options.v1.ApiKeyUse api_key_use = 3 [json_name = "apiKeyUse"];
+  void clear_api_key_use();
+  ::playmesh::options::v1::ApiKeyUse api_key_use() const;
+  void set_api_key_use(::playmesh::options::v1::ApiKeyUse value);
+  private:
+  ::playmesh::options::v1::ApiKeyUse _internal_api_key_use() const;
+  void _internal_set_api_key_use(::playmesh::options::v1::ApiKeyUse value);
+  public:
+
   // @@protoc_insertion_point(class_scope:playmesh.options.v1.MethodPolicy)
  private:
   class _Internal;
@@ -283,6 +319,7 @@ class MethodPolicy final :
     ::PROTOBUF_NAMESPACE_ID::RepeatedField<int> principals_;
     mutable std::atomic<int> _principals_cached_byte_size_;
     int access_;
+    int api_key_use_;
     mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
   };
   union { Impl_ _impl_; };
@@ -366,6 +403,26 @@ inline void MethodPolicy::set_access(::playmesh::options::v1::Access value) {
   // @@protoc_insertion_point(field_set:playmesh.options.v1.MethodPolicy.access)
 }
 
+// .playmesh.options.v1.ApiKeyUse api_key_use = 3 [json_name = "apiKeyUse"];
+inline void MethodPolicy::clear_api_key_use() {
+  _impl_.api_key_use_ = 0;
+}
+inline ::playmesh::options::v1::ApiKeyUse MethodPolicy::_internal_api_key_use() const {
+  return static_cast< ::playmesh::options::v1::ApiKeyUse >(_impl_.api_key_use_);
+}
+inline ::playmesh::options::v1::ApiKeyUse MethodPolicy::api_key_use() const {
+  // @@protoc_insertion_point(field_get:playmesh.options.v1.MethodPolicy.api_key_use)
+  return _internal_api_key_use();
+}
+inline void MethodPolicy::_internal_set_api_key_use(::playmesh::options::v1::ApiKeyUse value) {
+  
+  _impl_.api_key_use_ = value;
+}
+inline void MethodPolicy::set_api_key_use(::playmesh::options::v1::ApiKeyUse value) {
+  _internal_set_api_key_use(value);
+  // @@protoc_insertion_point(field_set:playmesh.options.v1.MethodPolicy.api_key_use)
+}
+
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
@@ -387,6 +444,11 @@ template <> struct is_proto_enum< ::playmesh::options::v1::Access> : ::std::true
 template <>
 inline const EnumDescriptor* GetEnumDescriptor< ::playmesh::options::v1::Access>() {
   return ::playmesh::options::v1::Access_descriptor();
+}
+template <> struct is_proto_enum< ::playmesh::options::v1::ApiKeyUse> : ::std::true_type {};
+template <>
+inline const EnumDescriptor* GetEnumDescriptor< ::playmesh::options::v1::ApiKeyUse>() {
+  return ::playmesh::options::v1::ApiKeyUse_descriptor();
 }
 
 PROTOBUF_NAMESPACE_CLOSE

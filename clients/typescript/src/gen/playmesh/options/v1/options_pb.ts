@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file playmesh/options/v1/options.proto.
  */
 export const file_playmesh_options_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("CiFwbGF5bWVzaC9vcHRpb25zL3YxL29wdGlvbnMucHJvdG8SE3BsYXltZXNoLm9wdGlvbnMudjEibwoMTWV0aG9kUG9saWN5EjIKCnByaW5jaXBhbHMYASADKA4yHi5wbGF5bWVzaC5vcHRpb25zLnYxLlByaW5jaXBhbBIrCgZhY2Nlc3MYAiABKA4yGy5wbGF5bWVzaC5vcHRpb25zLnYxLkFjY2Vzcyq7AQoJUHJpbmNpcGFsEhkKFVBSSU5DSVBBTF9VTlNQRUNJRklFRBAAEhcKE1BSSU5DSVBBTF9BTk9OWU1PVVMQARIZChVQUklOQ0lQQUxfR0FNRV9DTElFTlQQAhIUChBQUklOQ0lQQUxfUExBWUVSEAMSFwoTUFJJTkNJUEFMX0RFVkVMT1BFUhAEEhkKFVBSSU5DSVBBTF9HQU1FX1NFUlZFUhAFEhUKEVBSSU5DSVBBTF9TRVJWSUNFEAYqbgoGQWNjZXNzEhYKEkFDQ0VTU19VTlNQRUNJRklFRBAAEg8KC0FDQ0VTU19SRUFEEAESEAoMQUNDRVNTX1dSSVRFEAISFAoQQUNDRVNTX1VOTElNSVRFRBADEhMKD0FDQ0VTU19HQU1FUExBWRAEOlsKBnBvbGljeRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLWHAyABKAsyIS5wbGF5bWVzaC5vcHRpb25zLnYxLk1ldGhvZFBvbGljeVIGcG9saWN5YgZwcm90bzM", [file_google_protobuf_descriptor]);
+  fileDesc("CiFwbGF5bWVzaC9vcHRpb25zL3YxL29wdGlvbnMucHJvdG8SE3BsYXltZXNoLm9wdGlvbnMudjEipAEKDE1ldGhvZFBvbGljeRIyCgpwcmluY2lwYWxzGAEgAygOMh4ucGxheW1lc2gub3B0aW9ucy52MS5QcmluY2lwYWwSKwoGYWNjZXNzGAIgASgOMhsucGxheW1lc2gub3B0aW9ucy52MS5BY2Nlc3MSMwoLYXBpX2tleV91c2UYAyABKA4yHi5wbGF5bWVzaC5vcHRpb25zLnYxLkFwaUtleVVzZSq7AQoJUHJpbmNpcGFsEhkKFVBSSU5DSVBBTF9VTlNQRUNJRklFRBAAEhcKE1BSSU5DSVBBTF9BTk9OWU1PVVMQARIZChVQUklOQ0lQQUxfR0FNRV9DTElFTlQQAhIUChBQUklOQ0lQQUxfUExBWUVSEAMSFwoTUFJJTkNJUEFMX0RFVkVMT1BFUhAEEhkKFVBSSU5DSVBBTF9HQU1FX1NFUlZFUhAFEhUKEVBSSU5DSVBBTF9TRVJWSUNFEAYqbgoGQWNjZXNzEhYKEkFDQ0VTU19VTlNQRUNJRklFRBAAEg8KC0FDQ0VTU19SRUFEEAESEAoMQUNDRVNTX1dSSVRFEAISFAoQQUNDRVNTX1VOTElNSVRFRBADEhMKD0FDQ0VTU19HQU1FUExBWRAEKlgKCUFwaUtleVVzZRIbChdBUElfS0VZX1VTRV9VTlNQRUNJRklFRBAAEhYKEkFQSV9LRVlfVVNFX0NMSUVOVBABEhYKEkFQSV9LRVlfVVNFX1NFUlZFUhACOlsKBnBvbGljeRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLWHAyABKAsyIS5wbGF5bWVzaC5vcHRpb25zLnYxLk1ldGhvZFBvbGljeVIGcG9saWN5YgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * MethodPolicy is attached to every RPC of every Playmesh service.
@@ -33,6 +33,13 @@ export type MethodPolicy = Message<"playmesh.options.v1.MethodPolicy"> & {
    * @generated from field: playmesh.options.v1.Access access = 2;
    */
   access: Access;
+
+  /**
+   * The kind of API key this RPC accepts, when the caller presents one.
+   *
+   * @generated from field: playmesh.options.v1.ApiKeyUse api_key_use = 3;
+   */
+  apiKeyUse: ApiKeyUse;
 };
 
 /**
@@ -154,6 +161,43 @@ export enum Access {
  */
 export const AccessSchema: GenEnum<Access> = /*@__PURE__*/
   enumDesc(file_playmesh_options_v1_options, 1);
+
+/**
+ * ApiKeyUse says which kind of a game's API key (core's ApiKeyKind) an RPC accepts, for principals
+ * that carry one (game client, player). The pipeline refuses other kinds with PERMISSION_DENIED
+ * (reason WRONG_KEY_KIND) before the RPC runs.
+ *
+ * @generated from enum playmesh.options.v1.ApiKeyUse
+ */
+export enum ApiKeyUse {
+  /**
+   * Either kind.
+   *
+   * @generated from enum value: API_KEY_USE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Client keys only (shipped inside game clients): player sign-in, so a server key that leaks into
+   * a client build cannot be used to sign players in.
+   *
+   * @generated from enum value: API_KEY_USE_CLIENT = 1;
+   */
+  CLIENT = 1,
+
+  /**
+   * Server keys only (kept on dedicated game servers): server registration.
+   *
+   * @generated from enum value: API_KEY_USE_SERVER = 2;
+   */
+  SERVER = 2,
+}
+
+/**
+ * Describes the enum playmesh.options.v1.ApiKeyUse.
+ */
+export const ApiKeyUseSchema: GenEnum<ApiKeyUse> = /*@__PURE__*/
+  enumDesc(file_playmesh_options_v1_options, 2);
 
 /**
  * Who may call this RPC and how it is rate limited.

@@ -3,7 +3,7 @@
 # plugin: python-betterproto2
 # This file has been @generated
 
-__all__ = ("Access", "MethodPolicy", "Principal")
+__all__ = ("Access", "ApiKeyUse", "MethodPolicy", "Principal")
 
 from dataclasses import dataclass
 
@@ -64,6 +64,46 @@ class Access(betterproto2.Enum):
             "ACCESS_WRITE": 2,
             "ACCESS_UNLIMITED": 3,
             "ACCESS_GAMEPLAY": 4,
+        }
+
+
+class ApiKeyUse(betterproto2.Enum):
+    """
+    ApiKeyUse says which kind of a game's API key (core's ApiKeyKind) an RPC accepts, for principals
+    that carry one (game client, player). The pipeline refuses other kinds with PERMISSION_DENIED
+    (reason WRONG_KEY_KIND) before the RPC runs.
+    """
+
+    UNSPECIFIED = 0
+    """
+    Either kind.
+    """
+
+    CLIENT = 1
+    """
+    Client keys only (shipped inside game clients): player sign-in, so a server key that leaks into
+    a client build cannot be used to sign players in.
+    """
+
+    SERVER = 2
+    """
+    Server keys only (kept on dedicated game servers): server registration.
+    """
+
+    @classmethod
+    def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
+        return {
+            0: "API_KEY_USE_UNSPECIFIED",
+            1: "API_KEY_USE_CLIENT",
+            2: "API_KEY_USE_SERVER",
+        }
+
+    @classmethod
+    def betterproto_renamed_proto_names_to_value(cls) -> dict[str, int]:
+        return {
+            "API_KEY_USE_UNSPECIFIED": 0,
+            "API_KEY_USE_CLIENT": 1,
+            "API_KEY_USE_SERVER": 2,
         }
 
 
@@ -148,6 +188,11 @@ class MethodPolicy(betterproto2.Message):
     access: "Access" = betterproto2.field(2, betterproto2.TYPE_ENUM, default_factory=lambda: Access(0))
     """
     The rate-limit bucket of this RPC.
+    """
+
+    api_key_use: "ApiKeyUse" = betterproto2.field(3, betterproto2.TYPE_ENUM, default_factory=lambda: ApiKeyUse(0))
+    """
+    The kind of API key this RPC accepts, when the caller presents one.
     """
 
 
