@@ -17,8 +17,9 @@
    board's probe player to its top with a score that names the batch; a batch counts as delivered to
    a watcher when the watcher first receives its score or a later one (coalescing skips states, it
    never delays the newest). Latency runs from the start of the SubmitScores call.
-5. **GetTop**: top 10 of a board of every signed-up player (seeded by SubmitScores batches of 1,000
-   distinct players, each player once), `--top-concurrency` calls in flight from 2 processes.
+5. **GetTop**: top 10 of a board of all `--players` players (seeded by SubmitScores batches of 1,000
+   distinct players, each player once), `--top-concurrency` calls in flight from 2 processes, after
+   the board's first read (timed on its own: it rebuilds the board's Redis copy from PostgreSQL).
 
 The JSON says what was measured: the work per call, the board sizes (as GetTop reports them), the
 connections Envoy held (from its admin interface), and the rate limits raised from their defaults.
@@ -360,14 +361,23 @@ def drive_fanout(
 # --- GetTop ----------------------------------------------------------------------------------------
 
 
-async def _top(gateway: str, key: str, seconds: float, concurrency: int) -> tuple[int, list[float], int]:
-    """(errors, latencies, the board's player count as GetTop reports it)."""
+async def first_top(gateway: str, key: str) -> tuple[float, int]:
+    """(seconds, the board's player count as GetTop reports it) of the board's first read: the
+    scoreboard marks a board's Redis copy complete only once it has rebuilt it from PostgreSQL, and
+    does that on the first read."""
+    async with grpc.aio.insecure_channel(gateway) as channel:
+        started = time.perf_counter()
+        reply = await _stub(channel).GetTop(pb.GetTopRequest(leaderboard="top", page_size=10), metadata=(("x-api-key", key),), timeout=300)
+        return time.perf_counter() - started, reply.season.player_count
+
+
+async def _top(gateway: str, key: str, seconds: float, concurrency: int) -> tuple[int, list[float]]:
+    """(errors, latencies)."""
     async with grpc.aio.insecure_channel(gateway) as channel:
         stub = _stub(channel)
         md = (("x-api-key", key),)
         latencies: list[float] = []
         errors = 0
-        size = (await stub.GetTop(pb.GetTopRequest(leaderboard="top", page_size=10), metadata=md, timeout=10)).season.player_count
         deadline = time.perf_counter() + seconds
 
         async def loop() -> None:
@@ -381,7 +391,7 @@ async def _top(gateway: str, key: str, seconds: float, concurrency: int) -> tupl
                     errors += 1
 
         await asyncio.gather(*(loop() for _ in range(concurrency)))
-        return errors, latencies, size
+        return errors, latencies
 
 
 def drive_top(gateway: str, key: str, seconds: float, concurrency: int) -> dict[str, float | int]:
@@ -393,7 +403,6 @@ def drive_top(gateway: str, key: str, seconds: float, concurrency: int) -> dict[
         "p50_ms": percentile(latencies, 0.5) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
         "errors": sum(r[0] for r in results),
-        "board_players": results[0][2],
     }
 
 
@@ -499,9 +508,12 @@ def main() -> None:
             say(f"seeding board 'top' with {len(ids)} players by SubmitScores batches of {SEED_BATCH} …")
             seeded = asyncio.run(seed_board(platform.gateway, server, ids, "top"))
             say(f"  {seeded:.1f} s")
+            say("GetTop: the board's first read …")
+            first_read, board_players = asyncio.run(first_top(platform.gateway, key))
+            say(f"  {first_read:.1f} s; the board has {board_players} players")
             say(f"GetTop: {args.seconds:.0f} s, {args.top_concurrency} in flight …")
             top = drive_top(platform.gateway, key, args.seconds, args.top_concurrency)
-            say(f"  {top['rps']:.0f}/s, p50 {top['p50_ms']:.2f} ms, p99 {top['p99_ms']:.2f} ms on {top['board_players']} players, errors {top['errors']}")
+            say(f"  {top['rps']:.0f}/s, p50 {top['p50_ms']:.2f} ms, p99 {top['p99_ms']:.2f} ms, errors {top['errors']}")
             result |= {
                 "get_top_rps": round(top["rps"], 1),
                 "get_top_p50_ms": round(top["p50_ms"], 2),
@@ -509,7 +521,8 @@ def main() -> None:
                 "get_top_errors": top["errors"],
                 "get_top_in_flight": args.top_concurrency,
                 "get_top_page_size": 10,
-                "get_top_board_players": top["board_players"],
+                "get_top_board_players": board_players,
+                "get_top_first_read_seconds": round(first_read, 2),
                 "get_top_board_seeded_by": f"SubmitScores batches of {SEED_BATCH} distinct players",
                 "get_top_board_seed_seconds": round(seeded, 1),
             }
