@@ -35,7 +35,7 @@ class Settings:
         "(`{service}` in Compose, `{service}.playmesh.svc` in Kubernetes). Empty: `host`.",
     )
     gateway_port: int = _setting(8080, "Envoy's one listener: native gRPC, gRPC-Web and REST/JSON.")
-    gateway_admin_port: int = _setting(9901, "Envoy's admin interface (bound to `host`).")
+    gateway_admin_port: int = _setting(9901, "Envoy's admin interface, bound to 127.0.0.1 only (never exposed, whatever `host` is).")
     port_base: int = _setting(50050, "Service N (core=1 … telemetry=6) listens for gRPC on `port_base + N` (its worker k on `port_base + N + 10k`).")
     metrics_port_base: int = _setting(9450, "Service N serves Prometheus metrics on `metrics_port_base + N` (0 disables).")
     redis_port: int = _setting(6390, "Port of the embedded Redis.")
@@ -64,6 +64,26 @@ class Settings:
     redis_pool_size: int = _setting(64, "Redis connections per process; calls beyond it wait for a free one.")
     shutdown_grace_seconds: float = _setting(5.0, "On SIGTERM, how long in-flight RPCs may finish.")
     max_request_bytes: int = _setting(1048576, "Largest request body the gateway accepts (1 MiB).")
+    cors_allowed_origins: str = _setting(
+        "self,http://localhost:*,http://127.0.0.1:*",
+        "Browser origins allowed to call the gateway (CORS), comma-separated. `self` is the gateway's own origin "
+        "(`http://<host>:<gateway_port>`); `*` may stand only for a port or a leftmost subdomain label "
+        "(`https://*.example.com`), never for a whole origin. Drop the localhost entries in production.",
+    )
+    gateway_unary_timeout_seconds: float = _setting(15.0, "How long the gateway lets a unary call run, request upload included, before it answers a timeout.")
+    gateway_stream_idle_timeout_seconds: float = _setting(
+        300.0, "A streaming call (WatchTicket, WatchLeaderboard, StreamEvents…) with no message either way for this long is closed by the gateway."
+    )
+    gateway_max_concurrent_streams: int = _setting(
+        100, "Calls in flight on one HTTP/2 client connection (a game client needs a few; load tools open more connections)."
+    )
+    gateway_max_connections: int = _setting(20000, "Client connections the gateway holds at once; beyond it new connections are refused.")
+    gateway_max_heap_bytes: int = _setting(
+        1073741824, "Envoy's heap budget (1 GiB): at 95% it releases free memory and shortens idle stream timeouts, at 98% it refuses new requests."
+    )
+    gateway_xff_num_trusted_hops: int = _setting(
+        0, "Proxies in front of the gateway whose X-Forwarded-For entry is trusted for the client IP (0: Envoy is the edge; see docs/gateway.md)."
+    )
     matchmaking_tick_ms: int = _setting(100, "How often the matchmaker forms matches, in milliseconds.")
     scoreboard_watch_interval_ms: int = _setting(
         100, "WatchLeaderboard sends at most one update per this many milliseconds per board (changes in between are coalesced)."
@@ -101,6 +121,11 @@ class Settings:
             "service_processes",
             "matchmaking_tick_ms",
             "scoreboard_watch_interval_ms",
+            "gateway_unary_timeout_seconds",
+            "gateway_stream_idle_timeout_seconds",
+            "gateway_max_concurrent_streams",
+            "gateway_max_connections",
+            "gateway_max_heap_bytes",
         ):
             if getattr(self, name) < 1:
                 problems.append(f"PLAYMESH_{name.upper()} must be at least 1")
