@@ -73,7 +73,7 @@ async def test_season_resets_at_the_boundary_and_archives_the_standings(grpc_cli
 
     async def act(player: str, action: str) -> None:
         clock.now += dt.timedelta(seconds=1)  # ties go to whoever reached the score first
-        await board_of.submit_action(
+        await board_of.writes.submit_action(
             studio_id=tenant.studio_id, game_id=tenant.game_id, player_id=player, board_name="daily", action=action, request_id="", ip="127.0.0.1"
         )
 
@@ -81,31 +81,31 @@ async def test_season_resets_at_the_boundary_and_archives_the_standings(grpc_cli
     await act(players[1], "win")
     await act(players[2], "win")
     await act(players[0], "win")
-    board = await board_of.board(tenant.studio_id, tenant.game_id, "daily")
-    first = await board_of.current_season(tenant.studio_id, tenant.game_id, board)
+    board = await board_of.seasons.board(tenant.studio_id, tenant.game_id, "daily")
+    first = await board_of.seasons.current_season(tenant.studio_id, tenant.game_id, board)
     assert first.number == 1 and first.end_time == dt.datetime(2031, 3, 14, 6, 0, tzinfo=dt.UTC)
-    final = (await board_of.top(tenant.studio_id, tenant.game_id, board, first, offset=0, count=10)).entries
+    final = (await board_of.reads.top(tenant.studio_id, tenant.game_id, board, first, offset=0, count=10)).entries
     assert [(e.player_id, e.score) for e in final] == [(players[0], 140), (players[1], 100), (players[2], 100)]
 
     clock.now = dt.datetime(2031, 3, 14, 6, 0, 1, tzinfo=dt.UTC)  # one second past the 06:00 reset
-    second = await board_of.current_season(tenant.studio_id, tenant.game_id, board)
+    second = await board_of.seasons.current_season(tenant.studio_id, tenant.game_id, board)
     assert second.number == 2 and second.start_time == first.end_time and second.end_time == dt.datetime(2031, 3, 15, 6, 0, tzinfo=dt.UTC)
-    assert (await board_of.top(tenant.studio_id, tenant.game_id, board, second, offset=0, count=10)).entries == []
-    archived = await board_of.season(tenant.studio_id, tenant.game_id, board, 1)
+    assert (await board_of.reads.top(tenant.studio_id, tenant.game_id, board, second, offset=0, count=10)).entries == []
+    archived = await board_of.seasons.season(tenant.studio_id, tenant.game_id, board, 1)
     assert archived.state == sb.SEASON_STATE_ARCHIVED and archived.player_count == 3
-    standings = (await board_of.top(tenant.studio_id, tenant.game_id, board, archived, offset=0, count=10)).entries
+    standings = (await board_of.reads.top(tenant.studio_id, tenant.game_id, board, archived, offset=0, count=10)).entries
     assert [(e.rank, e.player_id, e.score) for e in standings] == [(e.rank, e.player_id, e.score) for e in final]
 
     await act(players[2], "draw")
-    now = (await board_of.top(tenant.studio_id, tenant.game_id, board, second, offset=0, count=10)).entries
+    now = (await board_of.reads.top(tenant.studio_id, tenant.game_id, board, second, offset=0, count=10)).entries
     assert [(e.player_id, e.score) for e in now] == [(players[2], 40)]
-    assert (await board_of.top(tenant.studio_id, tenant.game_id, board, archived, offset=0, count=10)).entries == standings
-    listed = await board_of.seasons(tenant.studio_id, tenant.game_id, board, before=None, limit=10)
+    assert (await board_of.reads.top(tenant.studio_id, tenant.game_id, board, archived, offset=0, count=10)).entries == standings
+    listed = await board_of.seasons.seasons(tenant.studio_id, tenant.game_id, board, before=None, limit=10)
     assert [(s.number, s.state) for s in listed] == [(2, sb.SEASON_STATE_ACTIVE), (1, sb.SEASON_STATE_ARCHIVED)]
 
     # Idle across several boundaries: the next season starts at the latest one, with no empty seasons between.
     clock.now = dt.datetime(2031, 3, 20, 12, 0, tzinfo=dt.UTC)
-    third = await board_of.current_season(tenant.studio_id, tenant.game_id, board)
+    third = await board_of.seasons.current_season(tenant.studio_id, tenant.game_id, board)
     assert third.number == 3 and third.start_time == dt.datetime(2031, 3, 20, 6, 0, tzinfo=dt.UTC)
 
 
@@ -114,8 +114,8 @@ async def test_a_change_whose_writer_died_reaches_redis_through_the_outbox(grpc_
     tenant = await Tenant.create(grpc_client, "sb-outbox", daily_config())
     store = ScoreStore(db)
     scoreboard = Scoreboard(redis, store, GameConfigs(internal, EventBus(redis)), players=PlayerNames(internal), outbox_delay_seconds=0)
-    board = await scoreboard.board(tenant.studio_id, tenant.game_id, "daily")
-    season = await scoreboard.current_season(tenant.studio_id, tenant.game_id, board)
+    board = await scoreboard.seasons.board(tenant.studio_id, tenant.game_id, "daily")
+    season = await scoreboard.seasons.current_season(tenant.studio_id, tenant.game_id, board)
     # The writer commits to PostgreSQL and dies before touching Redis.
     _, stored = await store.record(
         studio_id=tenant.studio_id,
@@ -127,7 +127,7 @@ async def test_a_change_whose_writer_died_reaches_redis_through_the_outbox(grpc_
     )
     key = BoardKey(tenant.game_id, "daily", season.number)
     assert await scoreboard.ranks.position(key, tenant.player_id) is None
-    assert await scoreboard.relay_once() >= 1
+    assert await scoreboard.writes.relay_once() >= 1
     ranked = await scoreboard.ranks.position(key, tenant.player_id)
     assert ranked is not None and (ranked.rank, ranked.score) == (1, 100)
     # The relayed entry is gone, and relaying the same row again changes nothing.

@@ -188,7 +188,7 @@ def rebuild_leaderboards(
         try:
             await keyring.start()
             scoreboard = Scoreboard(redis, ScoreStore(db), GameConfigs(internal, EventBus(redis)), players=PlayerNames(internal))
-            boards = await scoreboard.boards(studio, game)
+            boards = await scoreboard.seasons.boards(studio, game)
             chosen = [b for b in boards if not leaderboard or b.name in leaderboard]
             unknown = set(leaderboard or []) - {b.name for b in boards}
             if unknown:
@@ -196,7 +196,7 @@ def rebuild_leaderboards(
                 raise typer.Exit(2)
             done = []
             for board in chosen:
-                done.append((board.name, await scoreboard.rebuild(studio, game, board)))
+                done.append((board.name, await scoreboard.reads.rebuild(studio, game, board)))
                 console.print(f"{board.name}: {done[-1][1]} players restored")
             return done
         finally:

@@ -25,7 +25,9 @@ import structlog
 from playmesh.runtime.errors import Unavailable
 from playmesh.runtime.streams import Inbox, StreamHub, StreamsClosed
 from playmesh.scoreboard.ranks import channel
-from playmesh.scoreboard.scoring import Board, Entry, Scoreboard
+from playmesh.scoreboard.reads import Entry
+from playmesh.scoreboard.scoring import Scoreboard
+from playmesh.scoreboard.seasons import Board
 from playmesh.scoreboard.store import Season
 
 __all__ = ["LiveBoards", "Snapshot", "Watcher"]
@@ -104,8 +106,8 @@ class Feed:
         await self._listening.aclose()
 
     async def snapshot(self, top_n: int) -> Snapshot:
-        season = await self.scoreboard.current_season(self.studio_id, self.game_id, self.board)
-        page = await self.scoreboard.top(self.studio_id, self.game_id, self.board, season, offset=0, count=top_n)
+        season = await self.scoreboard.seasons.current_season(self.studio_id, self.game_id, self.board)
+        page = await self.scoreboard.reads.top(self.studio_id, self.game_id, self.board, season, offset=0, count=top_n)
         return Snapshot(page.version, page.season, page.entries)
 
     async def _run(self, inbox: Inbox) -> None:
@@ -114,9 +116,9 @@ class Feed:
         while True:
             try:
                 if not failures:  # after a failure, read again at once: the change it missed is still to show
-                    season = await self.scoreboard.current_season(self.studio_id, self.game_id, self.board)
+                    season = await self.scoreboard.seasons.current_season(self.studio_id, self.game_id, self.board)
                     # A season ending is a change too: the board starts empty.
-                    until_end = None if season.end_time is None else max(0.0, (season.end_time - self.scoreboard.clock()).total_seconds())
+                    until_end = None if season.end_time is None else max(0.0, (season.end_time - self.scoreboard.seasons.clock()).total_seconds())
                     await inbox.next(wait_seconds=until_end)
                 wait = last + self.interval - time.monotonic()
                 if wait > 0:

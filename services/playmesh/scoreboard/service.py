@@ -1,5 +1,6 @@
-"""The scoreboard gRPC servicer: validates requests, calls ``scoring.Scoreboard`` and converts its
-answers. Score changes, seasons and repair live in ``scoring``; live updates in ``live``."""
+"""The scoreboard gRPC servicer: validates requests, calls the parts of ``scoring.Scoreboard`` and
+converts their answers. Boards and seasons live in ``seasons``, score changes and their outbox in
+``writes``, reads and repair in ``reads``; live updates in ``live``."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from playmesh.runtime.validation import PageRequest, Validator
 from playmesh.scoreboard.live import LiveBoards
 from playmesh.scoreboard.player_names import PlayerNames
 from playmesh.scoreboard.ranks import MAX_EXACT_SCORE
-from playmesh.scoreboard.scoring import Entry, Scoreboard
+from playmesh.scoreboard.reads import Entry
+from playmesh.scoreboard.scoring import Scoreboard
 from playmesh.scoreboard.store import ScoreStore, Season
 from playmesh.scoreboard.v1 import scoreboard_pb2 as sb
 from playmesh.scoreboard.v1 import scoreboard_service_pb2 as pb
@@ -44,7 +46,7 @@ def build(runtime: Runtime) -> Service:
         outbox_delay_seconds=runtime.settings.scoreboard_outbox_delay_seconds,
     )
     live = LiveBoards(runtime.streams, scoreboard, interval_seconds=runtime.settings.scoreboard_watch_interval_ms / 1000)
-    return Service(ScoreboardServicer(runtime, scoreboard, live, DeveloperAccess(internal)), background=[scoreboard.run_outbox, configs.run])
+    return Service(ScoreboardServicer(runtime, scoreboard, live, DeveloperAccess(internal)), background=[scoreboard.writes.run_outbox, configs.run])
 
 
 def _entry(e: Entry) -> sb.LeaderboardEntry:
@@ -65,9 +67,9 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
     async def ListLeaderboards(self, request: pb.ListLeaderboardsRequest, context: grpc.aio.ServicerContext) -> pb.ListLeaderboardsResponse:
         caller = current_caller()
         out = []
-        for board in await self.scoreboard.boards(caller.studio_id, caller.game_id):
-            season = await self.scoreboard.current_season(caller.studio_id, caller.game_id, board)
-            current = (await self.scoreboard.top(caller.studio_id, caller.game_id, board, season, offset=0, count=0)).season
+        for board in await self.scoreboard.seasons.boards(caller.studio_id, caller.game_id):
+            season = await self.scoreboard.seasons.current_season(caller.studio_id, caller.game_id, board)
+            current = (await self.scoreboard.reads.top(caller.studio_id, caller.game_id, board, season, offset=0, count=0)).season
             out.append(sb.Leaderboard(name=board.name, display_name=board.display_name, current_season=_season(current)))
         return pb.ListLeaderboardsResponse(leaderboards=out)
 
@@ -78,7 +80,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         v.text("action", request.action, max_len=64)
         v.request_id(request.request_id)
         v.check()
-        points, entry = await self.scoreboard.submit_action(
+        points, entry = await self.scoreboard.writes.submit_action(
             studio_id=caller.studio_id,
             game_id=caller.game_id,
             player_id=caller.player_id,
@@ -103,7 +105,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
                 v.request_id(u.request_id)
         v.check()
         updates = [(u.leaderboard, u.player_id, u.score, u.request_id) for u in request.updates]
-        outcomes = await self.scoreboard.submit_scores(studio_id=caller.studio_id, game_id=caller.game_id, updates=updates, ip=caller.ip)
+        outcomes = await self.scoreboard.writes.submit_scores(studio_id=caller.studio_id, game_id=caller.game_id, updates=updates, ip=caller.ip)
         return pb.SubmitScoresResponse(
             results=[
                 pb.ScoreUpdateResult(request_id=u.request_id, accepted=o.accepted, reason=o.reason) for u, o in zip(request.updates, outcomes, strict=True)
@@ -119,11 +121,11 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         if request.season < 0:
             v.add("season", "must not be negative (0 is the current season)")
         v.check()
-        board = await self.scoreboard.board(caller.studio_id, caller.game_id, request.leaderboard)
-        season = await self.scoreboard.season(caller.studio_id, caller.game_id, board, request.season)
+        board = await self.scoreboard.seasons.board(caller.studio_id, caller.game_id, request.leaderboard)
+        season = await self.scoreboard.seasons.season(caller.studio_id, caller.game_id, board, request.season)
         page = PageRequest(request.page_size, request.page_token, scope=f"top:{caller.game_id}:{board.name}:{season.number}", default=10, maximum=MAX_TOP)
         offset = int(page.cursor or 0)
-        found = await self.scoreboard.top(caller.studio_id, caller.game_id, board, season, offset=offset, count=page.size + 1)
+        found = await self.scoreboard.reads.top(caller.studio_id, caller.game_id, board, season, offset=offset, count=page.size + 1)
         more = len(found.entries) > page.size
         return pb.GetTopResponse(
             entries=[_entry(e) for e in found.entries[: page.size]],
@@ -138,8 +140,8 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         v.int_range("radius", request.radius, 0, 50)
         v.uuid("player_id", request.player_id, what="a player id", optional=True)
         v.check()
-        board = await self.scoreboard.board(caller.studio_id, caller.game_id, request.leaderboard)
-        entries = await self.scoreboard.around(caller.studio_id, caller.game_id, board, request.player_id or caller.player_id, request.radius or 5)
+        board = await self.scoreboard.seasons.board(caller.studio_id, caller.game_id, request.leaderboard)
+        entries = await self.scoreboard.reads.around(caller.studio_id, caller.game_id, board, request.player_id or caller.player_id, request.radius or 5)
         return pb.GetAroundPlayerResponse(entries=[_entry(e) for e in entries])
 
     async def GetPlayerRank(self, request: pb.GetPlayerRankRequest, context: grpc.aio.ServicerContext) -> pb.GetPlayerRankResponse:
@@ -148,8 +150,8 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         v.text("leaderboard", request.leaderboard, max_len=64)
         v.uuid("player_id", request.player_id, what="a player id", optional=True)
         v.check()
-        board = await self.scoreboard.board(caller.studio_id, caller.game_id, request.leaderboard)
-        entry = await self.scoreboard.entry(caller.studio_id, caller.game_id, board, request.player_id or caller.player_id)
+        board = await self.scoreboard.seasons.board(caller.studio_id, caller.game_id, request.leaderboard)
+        entry = await self.scoreboard.reads.entry(caller.studio_id, caller.game_id, board, request.player_id or caller.player_id)
         return pb.GetPlayerRankResponse(entry=_entry(entry))
 
     async def ListSeasons(self, request: pb.ListSeasonsRequest, context: grpc.aio.ServicerContext) -> pb.ListSeasonsResponse:
@@ -157,9 +159,9 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         v = Validator()
         v.text("leaderboard", request.leaderboard, max_len=64)
         v.check()
-        board = await self.scoreboard.board(caller.studio_id, caller.game_id, request.leaderboard)
+        board = await self.scoreboard.seasons.board(caller.studio_id, caller.game_id, request.leaderboard)
         page = PageRequest(request.page_size, request.page_token, scope=f"seasons:{caller.game_id}:{board.name}", default=20, maximum=100)
-        seasons = await self.scoreboard.seasons(caller.studio_id, caller.game_id, board, before=page.cursor, limit=page.size + 1)
+        seasons = await self.scoreboard.seasons.seasons(caller.studio_id, caller.game_id, board, before=page.cursor, limit=page.size + 1)
         more = len(seasons) > page.size
         seasons = seasons[: page.size]
         return pb.ListSeasonsResponse(seasons=[_season(s) for s in seasons], next_page_token=page.next_token(seasons[-1].number) if more else "")
@@ -170,7 +172,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         v.text("leaderboard", request.leaderboard, max_len=64)
         v.int_range("top_n", request.top_n, 0, MAX_TOP)
         v.check()
-        board = await self.scoreboard.board(caller.studio_id, caller.game_id, request.leaderboard)
+        board = await self.scoreboard.seasons.board(caller.studio_id, caller.game_id, request.leaderboard)
         top_n = request.top_n or 10
         async with self.live.watch(caller.studio_id, caller.game_id, board, top_n) as watcher:
             while True:
@@ -188,7 +190,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         v.text("leaderboard", request.leaderboard, max_len=64)
         v.uuid("player_id", request.player_id, what="a player id", optional=True)
         v.check()
-        board = await self.scoreboard.board(request.studio_id, request.game_id, request.leaderboard)
+        board = await self.scoreboard.seasons.board(request.studio_id, request.game_id, request.leaderboard)
         scope = f"log:{request.game_id}:{board.name}:{request.player_id}:{request.flagged_only}"
         page = PageRequest(request.page_size, request.page_token, scope=scope, default=50, maximum=200)
         rows = await self.scoreboard.store.log_page(
@@ -224,5 +226,5 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
 
     async def RebuildLeaderboard(self, request: pb.RebuildLeaderboardRequest, context: grpc.aio.ServicerContext) -> pb.RebuildLeaderboardResponse:
         await self.access.require_game(current_caller().developer_id, request.studio_id, request.game_id)
-        board = await self.scoreboard.board(request.studio_id, request.game_id, request.leaderboard)
-        return pb.RebuildLeaderboardResponse(players_restored=await self.scoreboard.rebuild(request.studio_id, request.game_id, board))
+        board = await self.scoreboard.seasons.board(request.studio_id, request.game_id, request.leaderboard)
+        return pb.RebuildLeaderboardResponse(players_restored=await self.scoreboard.reads.rebuild(request.studio_id, request.game_id, board))
