@@ -1,27 +1,44 @@
 """The per-RPC pipeline, one interceptor shared by every service. For each call it:
 
-1. takes or makes the request id (``x-request-id``) and binds it, the method and later the tenant to
+1. reads the request itself: exactly one decodable message for unary-request methods, else
+   INVALID_ARGUMENT (see "Reading requests" below);
+2. takes or makes the request id (``x-request-id``) and binds it, the method and later the tenant to
    the log context;
-2. authenticates the caller against the method's ``playmesh.options.v1.policy``;
-3. draws from the caller's and the client IP's rate-limit buckets;
-4. runs the servicer with ``current_caller()`` bound;
-5. turns domain errors into ``google.rpc.Status`` (ErrorInfo, BadRequest, RetryInfo), dependency
+3. draws from the client IP's rate-limit bucket, before authentication, so a flood of bad credentials
+   costs no database read or signature check once its address is over its budget;
+4. authenticates the caller against the method's ``playmesh.options.v1.policy``, then draws from the
+   caller's own bucket;
+5. runs the servicer with ``current_caller()`` bound;
+6. turns domain errors into ``google.rpc.Status`` (ErrorInfo, BadRequest, RetryInfo), dependency
    failures into UNAVAILABLE and anything else into INTERNAL (logged with its traceback);
-6. logs one canonical line and records Prometheus metrics.
+7. logs one canonical line and records Prometheus metrics.
+
+Reading requests: grpc.aio treats a unary-request call whose client half-closes without a complete
+message (an empty body, or a last frame cut short, which grpc core drops) as cancelled and never
+answers; and a request that does not parse answers UNKNOWN with a Python exception text. So every
+handler is registered with a streaming request (identical on the wire) and raw bytes: the pipeline sees
+"no message", "more than one" or "does not parse" and answers INVALID_ARGUMENT with ErrorInfo
+(``EMPTY_REQUEST`` / ``MALFORMED_REQUEST``), like any other bad input. Health and reflection get the
+same reading without the rest of the pipeline.
+
+The client IP is ``x-playmesh-client-ip``, which the gateway sets (overwriting whatever the client sent)
+to the address it trusts; direct calls without the gateway use the connection's peer address.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import grpc
 import structlog
 from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
 from google.protobuf import descriptor_pool, duration_pb2
+from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
@@ -31,12 +48,14 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from playmesh.options.v1 import options_pb2
 from playmesh.runtime.auth import Authenticator, bind_caller
-from playmesh.runtime.errors import InvalidArgument, PlaymeshError, ResourceExhausted
+from playmesh.runtime.errors import FieldViolation, InvalidArgument, PlaymeshError, ResourceExhausted
 from playmesh.runtime.logging import get_logger
 from playmesh.runtime.ratelimit import Budget, RateLimiter
 from playmesh.runtime.settings import Settings
 
-__all__ = ["Pipeline", "method_policies", "status_for"]
+__all__ = ["CLIENT_IP_HEADER", "Pipeline", "client_ip", "ip_bucket", "method_policies", "status_for"]
+
+CLIENT_IP_HEADER = "x-playmesh-client-ip"
 
 log = get_logger("playmesh.rpc")
 RPCS = Counter("playmesh_rpc_total", "RPCs handled", ["service", "method", "code"])
@@ -89,14 +108,30 @@ def status_for(error: PlaymeshError, domain: str) -> status_pb2.Status:
     return status
 
 
-def _client_ip(metadata: dict[str, str], peer: str) -> str:
-    # Envoy appends the client address it saw to x-forwarded-for; the last entry is the one to trust.
-    forwarded = metadata.get("x-forwarded-for", "")
-    if forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()
+def client_ip(metadata: Mapping[str, str], peer: str) -> str:
+    """The caller's address: the gateway's ``x-playmesh-client-ip``, else the connection's peer.
+    ``x-forwarded-for`` is not read: clients write into it, and which entry to trust depends on the
+    proxies in front of the gateway, which only the gateway is told (its trusted hops)."""
+    ip = metadata.get(CLIENT_IP_HEADER, "")
+    if ip:
+        return ip.strip().strip("[]")[:64]
     if peer.startswith(("ipv4:", "ipv6:")):
         return peer.split(":", 1)[1].rsplit(":", 1)[0].strip("[]")
     return peer
+
+
+def ip_bucket(ip: str) -> str:
+    """The per-IP bucket an address draws from: an IPv6 client is its /64 (one subscriber's prefix,
+    within which addresses are free to rotate), an IPv4-mapped IPv6 address its IPv4 address."""
+    if ":" not in ip:
+        return ip
+    try:
+        address = ipaddress.IPv6Address(ip)
+    except ValueError:
+        return ip
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((address, 64), strict=False).network_address) + "/64"
 
 
 _MESSAGES = {
@@ -121,18 +156,63 @@ def _code_name(exc: BaseException, context: grpc.aio.ServicerContext) -> str:
     return "INTERNAL"
 
 
+def _no_message() -> InvalidArgument:
+    return InvalidArgument(
+        [FieldViolation("request", "no complete request message arrived: the body was empty or its last frame was cut short")], reason="EMPTY_REQUEST"
+    )
+
+
+def _extra_message() -> InvalidArgument:
+    return InvalidArgument([FieldViolation("request", "this method takes exactly one request message; more arrived")], reason="MALFORMED_REQUEST")
+
+
+def _parse(parse: Callable[[bytes], Any], raw: bytes) -> Any:
+    try:
+        return parse(raw)
+    except DecodeError:
+        raise InvalidArgument(
+            [FieldViolation("request", "the request message is not a valid protobuf message of this method's request type")], reason="MALFORMED_REQUEST"
+        ) from None
+
+
+def _one_request(parse: Callable[[bytes], Any]) -> Callable[[grpc.aio.ServicerContext], Awaitable[Any]]:
+    async def read(context: grpc.aio.ServicerContext) -> Any:
+        raw = await context.read()
+        if raw is grpc.aio.EOF:
+            raise _no_message()
+        # A unary client sends its message and half-closes at once, so the end of the stream is already here.
+        if await context.read() is not grpc.aio.EOF:
+            raise _extra_message()
+        return _parse(parse, raw)
+
+    return read
+
+
+def _request_stream(parse: Callable[[bytes], Any]) -> Callable[[grpc.aio.ServicerContext], Awaitable[AsyncIterator[Any]]]:
+    async def messages(context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        while (raw := await context.read()) is not grpc.aio.EOF:
+            yield _parse(parse, raw)
+
+    async def read(context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        return messages(context)
+
+    return read
+
+
 class Pipeline(grpc.aio.ServerInterceptor):
     def __init__(self, *, service: str, full_name: str, authenticator: Authenticator, limiter: RateLimiter, settings: Settings) -> None:
         self._service = service
         self._domain = f"{service}.playmesh.dev"
         self._policies = method_policies(full_name)
-        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}  # the servicer's handlers never change
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}  # the servicers' handlers never change
+        self._counters: dict[tuple[str, str], Any] = {}
+        self._latencies: dict[str, Any] = {}
         self._auth = authenticator
         self._limiter = limiter
         self._budgets = {
-            options_pb2.ACCESS_READ: (Budget(settings.rate_limit_reads_per_minute), Budget(settings.rate_limit_ip_reads_per_minute)),
-            options_pb2.ACCESS_WRITE: (Budget(settings.rate_limit_writes_per_minute), Budget(settings.rate_limit_ip_writes_per_minute)),
-            options_pb2.ACCESS_GAMEPLAY: (Budget(settings.rate_limit_gameplay_per_minute), Budget(settings.rate_limit_ip_gameplay_per_minute)),
+            options_pb2.ACCESS_READ: ("r", Budget(settings.rate_limit_reads_per_minute), Budget(settings.rate_limit_ip_reads_per_minute)),
+            options_pb2.ACCESS_WRITE: ("w", Budget(settings.rate_limit_writes_per_minute), Budget(settings.rate_limit_ip_writes_per_minute)),
+            options_pb2.ACCESS_GAMEPLAY: ("g", Budget(settings.rate_limit_gameplay_per_minute), Budget(settings.rate_limit_ip_gameplay_per_minute)),
         }
 
     async def intercept_service(
@@ -142,54 +222,52 @@ class Pipeline(grpc.aio.ServerInterceptor):
         if cached is not None:
             return cached
         handler = await continuation(details)
-        policy = self._policies.get(details.method)
-        if handler is None or policy is None:  # health, reflection and unknown methods pass through
+        if handler is None:  # unknown method: grpc answers UNIMPLEMENTED
             return handler
-        self._wrapped[details.method] = wrapped = self._wrap(handler, policy, details.method.rsplit("/", 1)[-1])
+        # Health and reflection have no policy: they get the request reading, not the rest.
+        self._wrapped[details.method] = wrapped = self._wrap(handler, self._policies.get(details.method), details.method.rsplit("/", 1)[-1])
         return wrapped
 
-    def _wrap(self, handler: grpc.RpcMethodHandler, policy: options_pb2.MethodPolicy, name: str) -> grpc.RpcMethodHandler:
+    def _wrap(self, handler: grpc.RpcMethodHandler, policy: options_pb2.MethodPolicy | None, name: str) -> grpc.RpcMethodHandler:
+        """The same method with a streaming request of raw bytes, which the behaviour reads and parses
+        itself (``None`` as deserializer hands grpc's bytes through)."""
+        parse = handler.request_deserializer or (lambda raw: raw)
+        serialize = handler.response_serializer
         if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                self._unary(handler.unary_unary, policy, name), handler.request_deserializer, handler.response_serializer
-            )
+            return grpc.stream_unary_rpc_method_handler(self._unary(handler.unary_unary, _one_request(parse), policy, name), None, serialize)
         if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                self._streaming(handler.unary_stream, policy, name), handler.request_deserializer, handler.response_serializer
-            )
+            return grpc.stream_stream_rpc_method_handler(self._streaming(handler.unary_stream, _one_request(parse), policy, name), None, serialize)
         if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(
-                self._unary(handler.stream_unary, policy, name), handler.request_deserializer, handler.response_serializer
-            )
-        return grpc.stream_stream_rpc_method_handler(
-            self._streaming(handler.stream_stream, policy, name), handler.request_deserializer, handler.response_serializer
-        )
+            return grpc.stream_unary_rpc_method_handler(self._unary(handler.stream_unary, _request_stream(parse), policy, name), None, serialize)
+        return grpc.stream_stream_rpc_method_handler(self._streaming(handler.stream_stream, _request_stream(parse), policy, name), None, serialize)
 
     async def _admit(self, context: grpc.aio.ServicerContext, policy: options_pb2.MethodPolicy, name: str) -> None:
-        """Authenticates and rate-limits the call, then binds the caller for the servicer."""
+        """Rate-limits the client IP, authenticates, rate-limits the caller, then binds the caller for the servicer."""
         metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
         request_id = metadata.get("x-request-id") or uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(service=self._service, request_id=request_id, method=name)
-        caller = await self._auth.authenticate(metadata, policy, _client_ip(metadata, context.peer()))
+        ip = client_ip(metadata, context.peer())
+        budgets = self._budgets.get(policy.access or options_pb2.ACCESS_WRITE)  # ACCESS_UNLIMITED has none
+        if budgets is not None:
+            await self._limiter.acquire([(f"ip:{ip_bucket(ip)}:{budgets[0]}", budgets[2])])
+        caller = await self._auth.authenticate(metadata, policy, ip)
         if caller.studio_id:
             structlog.contextvars.bind_contextvars(tenant=caller.studio_id)
-        budgets = self._budgets.get(policy.access or options_pb2.ACCESS_WRITE)
-        if budgets is not None:
-            per_caller, per_ip = budgets
-            access = {options_pb2.ACCESS_READ: "r", options_pb2.ACCESS_GAMEPLAY: "g"}.get(policy.access, "w")
-            buckets = [(f"ip:{caller.ip}:{access}", per_ip)]
-            if caller.subject:
-                buckets.append((f"sub:{caller.subject}:{access}", per_caller))
-            await self._limiter.acquire(buckets)
+        if budgets is not None and caller.subject:
+            await self._limiter.acquire([(f"sub:{caller.subject}:{budgets[0]}", budgets[1])])
         bind_caller(caller)
 
-    def _unary(self, inner: Callable[..., Any], policy: options_pb2.MethodPolicy, name: str) -> Callable[..., Awaitable[Any]]:
-        async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:
+    def _unary(
+        self, inner: Callable[..., Any], read: Callable[[grpc.aio.ServicerContext], Awaitable[Any]], policy: options_pb2.MethodPolicy | None, name: str
+    ) -> Callable[..., Awaitable[Any]]:
+        async def behaviour(_: object, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
             structlog.contextvars.clear_contextvars()
             code = "OK"
             try:
-                await self._admit(context, policy, name)
+                request = await read(context)
+                if policy is not None:
+                    await self._admit(context, policy, name)
                 result = inner(request, context)
                 return await result if asyncio.iscoroutine(result) else result
             except BaseException as exc:
@@ -197,17 +275,22 @@ class Pipeline(grpc.aio.ServerInterceptor):
                 await self._fail(exc, code, context)
                 raise
             finally:
-                self._record(name, code, started)
+                if policy is not None:
+                    self._record(name, code, started)
 
         return behaviour
 
-    def _streaming(self, inner: Callable[..., Any], policy: options_pb2.MethodPolicy, name: str) -> Callable[..., AsyncIterator[Any]]:
-        async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+    def _streaming(
+        self, inner: Callable[..., Any], read: Callable[[grpc.aio.ServicerContext], Awaitable[Any]], policy: options_pb2.MethodPolicy | None, name: str
+    ) -> Callable[..., AsyncIterator[Any]]:
+        async def behaviour(_: object, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             started = time.perf_counter()
             structlog.contextvars.clear_contextvars()
             code = "OK"
             try:
-                await self._admit(context, policy, name)
+                request = await read(context)
+                if policy is not None:
+                    await self._admit(context, policy, name)
                 async for item in inner(request, context):
                     yield item
             except BaseException as exc:
@@ -215,7 +298,8 @@ class Pipeline(grpc.aio.ServerInterceptor):
                 await self._fail(exc, code, context)
                 raise
             finally:
-                self._record(name, code, started)
+                if policy is not None:
+                    self._record(name, code, started)
 
         return behaviour
 
@@ -234,6 +318,13 @@ class Pipeline(grpc.aio.ServerInterceptor):
 
     def _record(self, name: str, code: str, started: float) -> None:
         elapsed = time.perf_counter() - started
-        RPCS.labels(self._service, name, code).inc()
-        LATENCY.labels(self._service, name).observe(elapsed)
+        # Labelled children are looked up once per method and code: ``labels()`` validates and locks on every call.
+        counter = self._counters.get((name, code))
+        if counter is None:
+            counter = self._counters[(name, code)] = RPCS.labels(self._service, name, code)
+        counter.inc()
+        latency = self._latencies.get(name)
+        if latency is None:
+            latency = self._latencies[name] = LATENCY.labels(self._service, name)
+        latency.observe(elapsed)
         log.info("rpc", code=code, latency_ms=round(elapsed * 1000, 3))
