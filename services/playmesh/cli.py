@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import pathlib
 import signal
 import sys
@@ -37,16 +38,19 @@ def _settings() -> Settings:
 
 
 def _servers(settings: Settings) -> Settings:
-    """Settings with the database and Redis URLs: the configured ones, else those of the platform
-    that `playmesh up` runs from this data dir (its endpoints.json)."""
-    if settings.database_url and settings.redis_url:
-        return settings
+    """Settings with the database and Redis URLs and the services' ports: the configured ones, else
+    those of the platform that `playmesh up` runs from this data dir (its endpoints.json)."""
     path = settings.data_path / "endpoints.json"
+    if settings.database_url and settings.redis_url and not path.exists():
+        return settings
     if not path.exists():
         console.print("[red]PLAYMESH_DATABASE_URL and PLAYMESH_REDIS_URL are not set[/red] and no `playmesh up` runs from this data dir")
         raise typer.Exit(2)
     found = json.loads(path.read_text())
-    return settings.replace(database_url=settings.database_url or found["database_url"], redis_url=settings.redis_url or found["redis_url"])
+    ports = {}
+    if "PLAYMESH_PORT_BASE" not in os.environ and "port_base" in found:
+        ports = {"port_base": found["port_base"], "service_processes": found.get("service_processes", settings.service_processes)}
+    return settings.replace(database_url=settings.database_url or found["database_url"], redis_url=settings.redis_url or found["redis_url"], **ports)
 
 
 @app.command()
