@@ -103,3 +103,13 @@ async def test_server_keys_cannot_sign_players_in(grpc_client: GrpcClient, world
     assert refused.value.code == grpc.StatusCode.PERMISSION_DENIED and refused.value.reason() == "WRONG_KEY_KIND"
     signed_in = await grpc_client.call(f"{CORE}/AuthenticateDevice", device, api_key=world.a.api_key)
     assert signed_in.created
+
+
+def test_tenant_schema_names_come_only_from_uuids() -> None:
+    """Schema names are quoted into SQL on hot paths: only a studio id that is a UUID makes one."""
+    from playmesh.runtime.errors import NotFound
+
+    assert tenant_schema("6a48e0f1-37e2-4acf-ba4c-f30073b6004d") == "studio_6a48e0f137e24acfba4cf30073b6004d"
+    for bad in ('x"; DROP SCHEMA platform CASCADE; --', "", "studio_1", "6a48e0f1-37e2-4acf-ba4c"):
+        with pytest.raises(NotFound):
+            tenant_schema(bad)

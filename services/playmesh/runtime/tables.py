@@ -9,8 +9,12 @@ studio, written in table definitions as the placeholder schema ``tenant`` and tr
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID
+
+from playmesh.runtime.errors import NotFound
 
 __all__ = ["TENANT", "api_keys", "metadata", "signing_keys", "tenant_schema"]
 
@@ -20,8 +24,13 @@ _now = sa.text("now()")
 
 
 def tenant_schema(studio_id: str) -> str:
-    """The schema of a studio, derived from its id so no lookup is needed on the hot path."""
-    return "studio_" + studio_id.replace("-", "")
+    """The schema of a studio, derived from its id so no lookup is needed on the hot path. The name is
+    quoted into SQL in places (``Database.driver``), so only a real UUID makes one: anything else is
+    a studio that cannot exist."""
+    try:
+        return "studio_" + uuid.UUID(studio_id).hex
+    except (ValueError, AttributeError, TypeError):
+        raise NotFound("studio not found", reason="STUDIO_NOT_FOUND") from None
 
 
 # The key index is platform-wide because a request names only its key; rows carry their studio.
