@@ -281,6 +281,15 @@ async def test_streams_outlive_the_unary_deadline_and_quiet_ones_are_closed(edge
         await channel.close()
 
 
+async def test_a_stream_over_rest_takes_the_stream_route(edge: Edge) -> None:
+    """The transcoder turns GET /v1/matchmaking/tickets/chatty:watch into the gRPC path, so the exact
+    stream route applies (the service's prefix route would cut it after 1 s)."""
+    async with httpx.AsyncClient(base_url=f"http://{edge.target}", timeout=30) as http:
+        reply = await http.get("/v1/matchmaking/tickets/chatty:watch")
+    assert reply.status_code == 200
+    assert reply.text.count("{") == 17, reply.text  # a JSON array with every message of the 4 s stream
+
+
 async def test_http2_clients_are_told_the_stream_limit(edge: Edge) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", edge.settings.gateway_port)
     connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
