@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from playmesh.launcher.child import PlatformProcess
-from playmesh.runtime.bus import BusPolicy, EventBus, Message, dead_letter_key
+from playmesh.runtime.bus import BusPolicy, EventBus, Message, dead_letter_key, stream_key
 from redis.asyncio import Redis
 
 from tests.conftest import ROOT
@@ -77,7 +77,7 @@ async def _delivered_to(redis: Redis, prefix: str, entry: str) -> bool:
 
 
 async def _no_pending(redis: Redis, topic: str) -> bool:
-    summary = await redis.xpending(f"pm:bus:{topic}", "group")
+    summary = await redis.xpending(stream_key(topic), "group")
     return summary["pending"] == 0
 
 
@@ -103,5 +103,5 @@ async def test_poison_message_is_dead_lettered_after_max_deliveries(redis: Redis
     [(dead_id, fields)] = await bus.dead_letters(topic)
     assert fields[b"original_id"].decode() == bad_id and fields[b"payload"] == b"poison"
     assert fields[b"attempts"] == b"3" and b"cannot process this" in fields[b"error"]
-    assert (await redis.xpending(f"pm:bus:{topic}", "g"))["pending"] == 0
+    assert (await redis.xpending(stream_key(topic), "g"))["pending"] == 0
     assert dead_id

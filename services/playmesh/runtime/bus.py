@@ -3,7 +3,7 @@ with exponential back-off, claim of messages stuck on dead consumers, and a dead
 topic. Consumers make their effects idempotent (keyed by ``Message.id``), so at-least-once delivery has
 exactly-once effect.
 
-Streams: ``pm:bus:<topic>``; dead letters: ``pm:bus:<topic>:dead`` (fields of the message plus
+Streams: ``pm:bus:{<topic>}``; dead letters: ``pm:bus:{<topic>}:dead`` (fields of the message plus
 ``error``, ``attempts``, ``group`` and ``original_id``). Topics: match.found, session.allocated,
 match.completed, score.updated, telemetry.event, game.updated, player.updated, player.rating_updated.
 """
@@ -27,11 +27,13 @@ log = get_logger(__name__)
 
 
 def stream_key(topic: str) -> str:
-    return f"pm:bus:{topic}"
+    # Hash-tagged by topic: dead-lettering moves a message between a topic's two streams in one
+    # transaction, which Redis Cluster allows only within one slot.
+    return f"pm:bus:{{{topic}}}"
 
 
 def dead_letter_key(topic: str) -> str:
-    return f"pm:bus:{topic}:dead"
+    return f"pm:bus:{{{topic}}}:dead"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
