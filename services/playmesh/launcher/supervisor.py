@@ -19,8 +19,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from playmesh.gateway import envoy
 from playmesh.launcher.embedded import EmbeddedPostgres, EmbeddedRedis
+from playmesh.launcher.keeper import Keeper
 from playmesh.runtime.context import resolve_secret
 from playmesh.runtime.db import Database
+from playmesh.runtime.logging import configure_logging
 from playmesh.runtime.registry import SERVICES
 from playmesh.runtime.settings import Settings
 
@@ -29,18 +31,21 @@ __all__ = ["Platform"]
 
 class Platform:
     """``start()`` brings everything up and waits until every service answers SERVING through Envoy;
-    ``stop()`` takes it down in reverse order. ``say`` prints progress."""
+    ``stop()`` takes it down in reverse order; in between, ``check_children()`` restarts what died.
+    ``say`` prints progress; restarts of the embedded servers are structured log lines."""
 
     def __init__(self, settings: Settings, say: Callable[[str], None] = print) -> None:
         self.settings = settings
         self.say = say
         self.postgres: EmbeddedPostgres | None = None
         self.redis: EmbeddedRedis | None = None
+        self.keepers: list[Keeper] = []
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self._commands: dict[str, tuple[list[str], dict[str, str], pathlib.Path]] = {}
         self._restarts: dict[str, list[float]] = {}
         self.database_url = settings.database_url
         self.redis_url = settings.redis_url
+        configure_logging(settings.log_level, settings.log_format, service="launcher")
 
     def start(self, *, ready_timeout: float = 60.0) -> None:
         data = self.settings.data_path
@@ -49,10 +54,12 @@ class Platform:
             self.say(f"starting embedded PostgreSQL in {data / 'postgres'}")
             self.postgres = EmbeddedPostgres(data)
             self.database_url = self.postgres.start()
+            self.keepers.append(Keeper("postgresql", self.postgres))
         if not self.redis_url:
             self.say(f"starting embedded Redis (AOF on) in {data / 'redis'} on port {self.settings.redis_port}")
             self.redis = EmbeddedRedis(data, self.settings.host, self.settings.redis_port)
             self.redis_url = self.redis.start()
+            self.keepers.append(Keeper("redis", self.redis))
         resolve_secret(self.settings)  # created once here, before any service races to create it
         self.say("migrating the platform schema and every studio schema")
         schemas = asyncio.run(_migrate(self.database_url))
@@ -82,6 +89,9 @@ class Platform:
             "database_url": self.database_url,
             "redis_url": self.redis_url,
             "services": {spec.name: f"{self.settings.host}:{spec.port(self.settings)}" for spec in SERVICES},
+            # What tools started later (`playmesh scoreboard rebuild`) need to reach the services themselves.
+            "port_base": self.settings.port_base,
+            "service_processes": self.settings.service_processes,
         }
         path.touch(mode=0o600)
         path.write_text(json.dumps(endpoints, indent=2))
@@ -118,8 +128,11 @@ class Platform:
                     time.sleep(0.2)
 
     def check_children(self) -> None:
-        """Restarts a child that died (a crash, an OOM kill, kill -9), at most 5 times a minute per child;
-        beyond that the platform is unhealthy and start-up or `up` fails loudly."""
+        """Restarts what died (a crash, an OOM kill, kill -9). An embedded PostgreSQL or Redis is restarted
+        in place, with back-off when it keeps dying (``Keeper``). A service process is restarted at most
+        5 times a minute; beyond that the platform is unhealthy and start-up or `up` fails loudly."""
+        for keeper in self.keepers:
+            keeper.check()
         for k, (name, process) in enumerate(self.children):
             if process.poll() is None:
                 continue

@@ -1,5 +1,6 @@
 """Server bootstrap shared by every service: grpc.aio server with the RPC pipeline, the standard health
-service, reflection, a Prometheus endpoint, background tasks, and graceful shutdown on SIGTERM/SIGINT."""
+service (NOT_SERVING while PostgreSQL or Redis does not answer), reflection, a Prometheus endpoint,
+background tasks, and graceful shutdown on SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
 from playmesh.runtime.context import Runtime
+from playmesh.runtime.dependencies import DependencyWatch, PostgresProbe, RedisProbe
 from playmesh.runtime.logging import configure_logging, get_logger
 from playmesh.runtime.pipeline import Pipeline
 from playmesh.runtime.registry import ServiceSpec
@@ -74,6 +76,14 @@ def _tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 50)
 
 
+def _dependency_watch(runtime: Runtime, on_change: Callable[[bool], Awaitable[None]]) -> DependencyWatch:
+    settings = runtime.settings
+    interval = settings.dependency_check_interval_ms / 1000
+    timeout = 2 * interval
+    probes = [PostgresProbe(settings.database_url, runtime.db, timeout), RedisProbe(settings.redis_url, runtime.redis, timeout)]
+    return DependencyWatch(probes, on_change, interval=interval, timeout=timeout)
+
+
 async def serve(spec: ServiceSpec, settings: Settings, *, worker: int = 0) -> None:
     """Runs one service process until SIGTERM/SIGINT."""
     configure_logging(settings.log_level, settings.log_format, service=spec.name)
@@ -84,14 +94,22 @@ async def serve(spec: ServiceSpec, settings: Settings, *, worker: int = 0) -> No
         start_http_server(metrics_port, addr=settings.host)
     await server.start()
     _tune_garbage_collector()
-    for name in ("", spec.full_name):
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def set_health(serving: bool) -> None:
+        # Ignored by the servicer once graceful shutdown began: a stopping process stays NOT_SERVING.
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ("", spec.full_name):
+            await health_servicer.set(name, status)
+
+    await set_health(True)
+    watch = _dependency_watch(runtime, set_health)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     jobs = [asyncio.create_task(job(stop), name=f"{spec.name}-background") for job in service.background]
     jobs.append(asyncio.create_task(runtime.keyring.reload_every(settings.signing_key_reload_seconds, stop), name="signing-keys"))
+    jobs.append(asyncio.create_task(watch.run(stop), name="dependency-watch"))
     log.info("service_started", port=port, metrics_port=metrics_port, worker=worker)
     await stop.wait()
     log.info("service_stopping", grace_seconds=settings.shutdown_grace_seconds)

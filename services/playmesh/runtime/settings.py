@@ -63,6 +63,9 @@ class Settings:
     db_pool_size: int = _setting(10, "PostgreSQL connections per process (as many again may open under bursts).")
     redis_pool_size: int = _setting(64, "Redis connections per process; calls beyond it wait for a free one.")
     shutdown_grace_seconds: float = _setting(5.0, "On SIGTERM, how long in-flight RPCs may finish.")
+    dependency_check_interval_ms: int = _setting(
+        1000, "How often each service process pings PostgreSQL and Redis; its health is NOT_SERVING while one does not answer (within twice this)."
+    )
     max_request_bytes: int = _setting(1048576, "Largest request body the gateway accepts (1 MiB).")
     cors_allowed_origins: str = _setting(
         "self,http://localhost:*,http://127.0.0.1:*",
@@ -121,6 +124,7 @@ class Settings:
             "service_processes",
             "matchmaking_tick_ms",
             "scoreboard_watch_interval_ms",
+            "dependency_check_interval_ms",
             "gateway_unary_timeout_seconds",
             "gateway_stream_idle_timeout_seconds",
             "gateway_max_concurrent_streams",
