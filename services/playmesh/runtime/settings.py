@@ -50,10 +50,20 @@ class Settings:
     api_key_cache_seconds: float = _setting(0.5, "How long an instance trusts a looked-up API key; a revoked key fails everywhere within this (must be < 1).")
     rate_limit_reads_per_minute: int = _setting(100, "Read calls per minute per player/developer/server (token bucket, burst = the same number).")
     rate_limit_writes_per_minute: int = _setting(30, "Write calls per minute per player/developer/server.")
-    rate_limit_ip_reads_per_minute: int = _setting(100, "Read calls per minute per client IP.")
-    rate_limit_ip_writes_per_minute: int = _setting(30, "Write calls per minute per client IP.")
+    rate_limit_ip_reads_per_minute: int = _setting(
+        6000,
+        "Read calls per minute per client IP (an IPv6 client: its /64), drawn before authentication. Sized for ~200 active players behind "
+        "one carrier-grade NAT at 30 reads a minute each; the per-player budgets keep each of them fair (docs/configuration.md, Rate limits).",
+    )
+    rate_limit_ip_writes_per_minute: int = _setting(
+        1200,
+        "Write calls (sign-ins included) per minute per client IP, drawn before authentication: ~200 players behind one NAT at 6 a minute "
+        "each, and at most 20 a second of bad credentials from one address.",
+    )
     rate_limit_gameplay_per_minute: int = _setting(600, "Gameplay calls (SubmitAction) per minute per player.")
-    rate_limit_ip_gameplay_per_minute: int = _setting(6000, "Gameplay calls per minute per client IP (players behind one NAT share it).")
+    rate_limit_ip_gameplay_per_minute: int = _setting(
+        60000, "Gameplay calls per minute per client IP: ~200 players behind one NAT at 5 actions a second each (the per-player cap is 10)."
+    )
     idempotency_ttl_seconds: int = _setting(86400, "How long a `request_id` answer is kept for retries.")
     bus_max_deliveries: int = _setting(5, "Deliveries of a bus message before it goes to the topic's dead-letter stream.")
     bus_retry_base_ms: int = _setting(500, "First retry back-off of a failed bus message; doubles per delivery.")
