@@ -72,20 +72,27 @@ async def queue_players(channels: list[grpc.aio.Channel], api_key: str, count: i
 
 
 class Watchers:
-    """One WatchTicket stream per player, spread round-robin over the channels, read until closed."""
+    """One WatchTicket stream per player, spread round-robin over the channels, read until closed.
 
-    def __init__(self, channels: list[grpc.aio.Channel], api_key: str, players: list[Player]) -> None:
+    At most ``opening`` streams are being opened at once (a stream counts until its first message), as
+    clients arrive over time: a single burst of thousands of calls waits in gRPC's queue of calls the
+    server has not picked up yet, and gRPC cancels those that wait there over 30 s."""
+
+    def __init__(self, channels: list[grpc.aio.Channel], api_key: str, players: list[Player], *, opening: int = 200) -> None:
         self.opened = 0  # streams that delivered their first message
         self.active = 0  # of those, the ones still open
         self.messages = 0
         self.failures: list[str] = []
         self.ended = 0  # streams that ended without being closed by us
+        self._closing = False
+        self._opening = asyncio.Semaphore(opening)
         self._all_open = asyncio.Event()
         self._expected = len(players)
         self._tasks = [asyncio.create_task(self._watch(channels[i % len(channels)], api_key, player), name=f"watch-{i}") for i, player in enumerate(players)]
 
     async def _watch(self, channel: grpc.aio.Channel, api_key: str, player: Player) -> None:
         md = (("x-api-key", api_key), ("authorization", f"Bearer {player.token}"))
+        await self._opening.acquire()
         call = matchmaking_service_pb2_grpc.MatchmakingServiceStub(channel).WatchTicket(pb.WatchTicketRequest(ticket_id=player.ticket_id), metadata=md)
         first = True
         try:
@@ -94,17 +101,20 @@ class Watchers:
                 self.messages += 1
                 if first:
                     first = False
+                    self._opening.release()
                     self.opened += 1
                     self.active += 1
                     if self.opened == self._expected:
                         self._all_open.set()
             self.ended += 1
         except grpc.aio.AioRpcError as err:
-            if err.code() != grpc.StatusCode.CANCELLED:
+            if not self._closing:
                 self.failures.append(f"{err.code().name}: {err.details()}")
                 self._all_open.set()  # nothing more to wait for: the check fails
         finally:
-            if not first:
+            if first:
+                self._opening.release()
+            else:
                 self.active -= 1
             call.cancel()
 
@@ -113,6 +123,7 @@ class Watchers:
         await self._all_open.wait()
 
     async def close(self) -> None:
+        self._closing = True
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
