@@ -4,6 +4,12 @@ A sign-in starts a family. Each refresh spends the presented token and issues it
 same family; presenting a spent token again means it leaked, so the whole family is revoked (the
 thief's and the owner's tokens alike), and access tokens carrying the family id (``sid``) stop working
 too. Logout revokes the family. Tokens are stored by SHA-256 hash, never in clear.
+
+A token reads ``rt_<family>.<secret>``: the family names the hash slot of every key the rotation
+touches (``pm:rt:{<family>}:<hash>`` and ``pm:rtf:{<family>}:revoked``), so the script runs on one
+Redis Cluster slot. The family is not a secret (access tokens carry it too); a made-up or altered token
+hashes to a key that does not exist. Tokens of the earlier form (no family) are unknown: their
+players sign in again.
 """
 
 from __future__ import annotations
@@ -20,17 +26,17 @@ __all__ = ["Grant", "RefreshTokens", "RotationRefused"]
 
 # A token is one string key, "<state>|<family>|<player>|<studio>|<game>", state A (active) or S (spent):
 # one SET to issue, one script to rotate.
-# KEYS[1] presented token, KEYS[2] successor token; ARGV[1] ttl seconds, ARGV[2] revocation key prefix,
-# ARGV[3] the caller's game (a token of another game is "unknown" and stays unspent).
+# KEYS[1] presented token, KEYS[2] successor token, KEYS[3] the family's revocation marker (one slot);
+# ARGV[1] ttl seconds, ARGV[2] the caller's game (a token of another game is "unknown" and stays
+# unspent), ARGV[3] the family named by the presented token.
 _ROTATE = """
 local v = redis.call('GET', KEYS[1])
 if not v then return {'unknown'} end
 local state, family, player, studio, game = string.match(v, '^(%a)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
-if game ~= ARGV[3] then return {'unknown'} end
-local revoked = ARGV[2] .. family .. ':revoked'
-if redis.call('EXISTS', revoked) == 1 then return {'revoked'} end
+if game ~= ARGV[2] or family ~= ARGV[3] then return {'unknown'} end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'revoked'} end
 if state == 'S' then
-  redis.call('SET', revoked, '1', 'EX', ARGV[1])
+  redis.call('SET', KEYS[3], '1', 'EX', ARGV[1])
   return {'reused'}
 end
 redis.call('SET', KEYS[1], 'S' .. string.sub(v, 2), 'KEEPTTL')
@@ -54,8 +60,18 @@ class Grant:
     game_id: str
 
 
-def _key(token: str) -> str:
-    return "pm:rt:" + hashlib.sha256(token.encode()).hexdigest()
+def _new_token(family: str) -> str:
+    return f"rt_{family}.{secrets.token_urlsafe(32)}"
+
+
+def _family(token: str) -> str | None:
+    """The family a token names, or None for a token not of this form."""
+    family, dot, _ = token.removeprefix("rt_").partition(".")
+    return family if token.startswith("rt_") and dot and len(family) == 32 and family.isalnum() else None
+
+
+def _key(family: str, token: str) -> str:
+    return f"pm:rt:{{{family}}}:" + hashlib.sha256(token.encode()).hexdigest()
 
 
 class RefreshTokens:
@@ -65,14 +81,18 @@ class RefreshTokens:
         self._rotate = redis.register_script(_ROTATE)
 
     async def start_family(self, *, player_id: str, studio_id: str, game_id: str) -> Grant:
-        token, family = "rt_" + secrets.token_urlsafe(32), secrets.token_hex(16)
-        await self._redis.set(_key(token), f"A|{family}|{player_id}|{studio_id}|{game_id}", ex=self._ttl)
+        family = secrets.token_hex(16)
+        token = _new_token(family)
+        await self._redis.set(_key(family, token), f"A|{family}|{player_id}|{studio_id}|{game_id}", ex=self._ttl)
         return Grant(token, family, player_id, studio_id, game_id)
 
     async def rotate(self, token: str, *, game_id: str) -> Grant:
         """Spends ``token`` and returns its successor, or raises RotationRefused."""
-        successor = "rt_" + secrets.token_urlsafe(32)
-        result = await self._rotate(keys=[_key(token), _key(successor)], args=[self._ttl, "pm:rtf:", game_id])
+        family = _family(token)
+        if family is None:
+            raise RotationRefused("unknown")
+        successor = _new_token(family)
+        result = await self._rotate(keys=[_key(family, token), _key(family, successor), family_revoked_key(family)], args=[self._ttl, game_id, family])
         tag = result[0].decode()
         if tag != "ok":
             raise RotationRefused(tag)
@@ -80,7 +100,10 @@ class RefreshTokens:
         return Grant(successor, family, player, studio, game)
 
     async def family_of(self, token: str) -> tuple[str, str] | None:
-        value = await self._redis.get(_key(token))
+        family = _family(token)
+        if family is None:
+            return None
+        value = await self._redis.get(_key(family, token))
         if value is None:
             return None
         _, family, _, _, game = value.decode().split("|")

@@ -93,7 +93,8 @@ def hash_api_key(secret: str) -> bytes:
 
 
 def family_revoked_key(family: str) -> str:
-    return f"pm:rtf:{family}:revoked"
+    # In the family's hash slot, beside its tokens: rotation checks it in the same script.
+    return f"pm:rtf:{{{family}}}:revoked"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
