@@ -87,7 +87,7 @@ def _print_ready(settings: Settings) -> None:
     table.add_column("endpoint")
     table.add_column("address")
     table.add_row("gateway (gRPC, gRPC-Web, REST)", gw)
-    table.add_row("Envoy admin", f"http://{settings.host}:{settings.gateway_admin_port}")
+    table.add_row("Envoy admin", f"http://127.0.0.1:{settings.gateway_admin_port} (this machine only)")
     for spec in SERVICES:
         metrics = spec.metrics_port(settings)
         table.add_row(f"{spec.name} (direct gRPC / metrics)", f"{settings.host}:{spec.port(settings)}" + (f"  /  :{metrics}/metrics" if metrics else ""))
