@@ -17,7 +17,7 @@ CHECKED := $(GENERATED) docs/configuration.md
 BREAKING_AGAINST ?= .git\#branch=main
 
 .PHONY: help setup run test generate check-generated lint test-rust test-python test-typescript test-cpp \
-	bench bench-auth bench-matchmaker bench-scoreboard stubtest clean
+	bench bench-auth bench-matchmaker bench-scoreboard bench-watchers stubtest clean
 
 help:
 	@echo "make run    start Playmesh (embedded PostgreSQL and Redis unless PLAYMESH_DATABASE_URL/PLAYMESH_REDIS_URL are set)"
@@ -89,7 +89,7 @@ test-cpp: setup
 
 test: lint check-generated stubtest test-rust test-cpp test-python
 
-bench: bench-auth bench-matchmaker bench-scoreboard
+bench: bench-auth bench-matchmaker bench-scoreboard bench-watchers
 
 bench-auth: setup
 	$(BIN)/python bench/auth.py
@@ -99,6 +99,10 @@ bench-matchmaker: setup
 
 bench-scoreboard: setup
 	$(BIN)/python bench/scoreboard.py
+
+# WatchTicket streams held by one matchmaking process (N=10,000; STREAMS=2000 for the floor).
+bench-watchers: setup
+	$(BIN)/python bench/watchers.py --streams $(or $(STREAMS),10000)
 
 clean:
 	rm -rf .venv node_modules clients/typescript/node_modules clients/typescript/dist clients/cpp/build matchmaker_rs/target
