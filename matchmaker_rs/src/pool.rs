@@ -42,6 +42,39 @@ impl ModeRules {
     fn players_per_match(&self) -> u32 {
         self.team_size * self.team_count
     }
+
+    /// Every problem of these rules, as (field, why): `team_size` (1 to 100), `team_count` (1 to 16),
+    /// `rating.start` … `latency.seconds` (see `Widening::problems`), `max_wait_seconds` (finite and
+    /// positive). The service checks a game's configuration with this before storing it, so what it
+    /// stores is what `Pool::new` accepts.
+    #[must_use]
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if !(1..=100).contains(&self.team_size) {
+            out.push((
+                "team_size".to_string(),
+                "must be between 1 and 100".to_string(),
+            ));
+        }
+        if !(1..=16).contains(&self.team_count) {
+            out.push((
+                "team_count".to_string(),
+                "must be between 1 and 16".to_string(),
+            ));
+        }
+        for (name, schedule) in [("rating", &self.rating), ("latency", &self.latency)] {
+            for (field, why) in schedule.problems() {
+                out.push((format!("{name}.{field}"), why));
+            }
+        }
+        if !(self.max_wait_seconds.is_finite() && self.max_wait_seconds > 0.0) {
+            out.push((
+                "max_wait_seconds".to_string(),
+                "must be a positive number".to_string(),
+            ));
+        }
+        out
+    }
 }
 
 /// A request to be matched: one player or a party that stays together.
@@ -209,21 +242,9 @@ impl Pool {
     pub fn new(rules: Vec<((String, String), ModeRules)>) -> Result<Self, PoolError> {
         let mut map: BTreeMap<(String, String), ModeRules> = BTreeMap::new();
         for (key, r) in rules {
-            if r.team_size == 0 || r.team_count == 0 || r.team_size > 100 || r.team_count > 16 {
+            if let Some((field, why)) = r.problems().into_iter().next() {
                 return Err(PoolError::InvalidRules(format!(
-                    "{}/{}: team_size must be 1..=100 and team_count 1..=16",
-                    key.0, key.1
-                )));
-            }
-            r.rating
-                .validate()
-                .map_err(|e| PoolError::InvalidRules(format!("{}/{}: rating {e}", key.0, key.1)))?;
-            r.latency.validate().map_err(|e| {
-                PoolError::InvalidRules(format!("{}/{}: latency {e}", key.0, key.1))
-            })?;
-            if !(r.max_wait_seconds.is_finite() && r.max_wait_seconds > 0.0) {
-                return Err(PoolError::InvalidRules(format!(
-                    "{}/{}: max_wait_seconds must be positive",
+                    "{}/{}: {field} {why}",
                     key.0, key.1
                 )));
             }

@@ -34,21 +34,37 @@ impl Widening {
         self.start + (self.end - self.start) * (wait / self.seconds)
     }
 
-    /// Checks the schedule is usable: finite, non-negative, and never narrowing.
+    /// Every problem of the schedule, as (field, why) with field `start`, `end` or `seconds`: each value
+    /// finite and not negative, and `start` not above `end` (a schedule never narrows).
+    #[must_use]
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for (field, value) in [
+            ("start", self.start),
+            ("end", self.end),
+            ("seconds", self.seconds),
+        ] {
+            if !value.is_finite() {
+                out.push((field, "must be a finite number".to_string()));
+            } else if value < 0.0 {
+                out.push((field, "must not be negative".to_string()));
+            }
+        }
+        if out.is_empty() && self.start > self.end {
+            out.push(("start", format!("must not be above the end ({})", self.end)));
+        }
+        out
+    }
+
+    /// Checks the schedule is usable (see `problems`).
     ///
     /// # Errors
     /// A message naming the first problem found.
     pub fn validate(&self) -> Result<(), String> {
-        if !(self.start.is_finite() && self.end.is_finite() && self.seconds.is_finite()) {
-            return Err("widening values must be finite".into());
+        match self.problems().into_iter().next() {
+            None => Ok(()),
+            Some((field, why)) => Err(format!("widening {field} {why}")),
         }
-        if self.start < 0.0 || self.seconds < 0.0 {
-            return Err("widening start and seconds must not be negative".into());
-        }
-        if self.end < self.start {
-            return Err("widening end must not be below start".into());
-        }
-        Ok(())
     }
 }
 
