@@ -1,13 +1,79 @@
-"""Validation of a game's configuration: every problem reported at once with its field path."""
+"""Validation of a game's configuration: every problem reported at once with its field path.
+
+A mode's matchmaking rules are checked by the matchmaker's own validator (``ModeRules.validate()``,
+in Rust), with the documented defaults filled in as the matchmaking service fills them: what core
+stores, the matchmaker accepts. No number anywhere may be NaN or infinite."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+
+from matchmaker_rs import DEFAULT_MAX_WAIT_SECONDS, LATENCY_DEFAULT, RATING_DEFAULT, ModeRules, Widening
 from playmesh.core.v1 import core_pb2
 from playmesh.runtime.validation import EMAIL_PATTERN, NAME_PATTERN, Validator
 
 __all__ = ["validate_config"]
 
 _NAME_RULE = "must be 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit"
+# The matchmaker's names for a mode's settings → the fields of core.v1.GameMode.
+_RULE_FIELDS = {
+    "team_size": "team_size",
+    "team_count": "team_count",
+    "rating.start": "matchmaking.rating_window_start",
+    "rating.end": "matchmaking.rating_window_end",
+    "rating.seconds": "matchmaking.rating_widen_seconds",
+    "latency.start": "matchmaking.latency_ceiling_start_ms",
+    "latency.end": "matchmaking.latency_ceiling_end_ms",
+    "latency.seconds": "matchmaking.latency_widen_seconds",
+    "max_wait_seconds": "matchmaking.max_wait_seconds",
+}
+_FLOATS = (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
+
+
+def _non_finite(message: Message, path: str = "") -> Iterator[str]:
+    """Paths of the NaN or infinite numbers anywhere in ``message``."""
+    for field, value in message.ListFields():
+        name = f"{path}{field.name}"
+        repeated = field.is_repeated
+        if field.type in _FLOATS:
+            for i, x in enumerate(value if repeated else [value]):
+                if not math.isfinite(x):
+                    yield f"{name}[{i}]" if repeated else name
+        elif field.type == FieldDescriptor.TYPE_MESSAGE and not field.message_type.GetOptions().map_entry:
+            for i, item in enumerate(value if repeated else [value]):
+                yield from _non_finite(item, f"{name}[{i}]." if repeated else f"{name}.")
+
+
+def _mode_rules(mode: core_pb2.GameMode) -> ModeRules:
+    """The rules the matchmaker will run this mode with (zero settings take the defaults)."""
+    m = mode.matchmaking
+    return ModeRules(
+        game="",
+        mode=mode.name,
+        team_size=mode.team_size,
+        team_count=mode.team_count,
+        rating=Widening(m.rating_window_start, m.rating_window_end, m.rating_widen_seconds).or_default(RATING_DEFAULT),
+        latency=Widening(m.latency_ceiling_start_ms, m.latency_ceiling_end_ms, m.latency_widen_seconds).or_default(LATENCY_DEFAULT),
+        max_wait_seconds=float(m.max_wait_seconds or DEFAULT_MAX_WAIT_SECONDS),
+    )
+
+
+def _validate_mode(v: Validator, mode: core_pb2.GameMode, flagged: set[str]) -> None:
+    """``flagged``: paths (under the mode) already reported, e.g. as NaN."""
+    v.text("name", mode.name, max_len=64, pattern=NAME_PATTERN, what=_NAME_RULE)
+    for field, problem in _mode_rules(mode).validate():
+        path = _RULE_FIELDS[field]
+        if path not in flagged:
+            flagged.add(path)
+            v.add(path, problem)
+    m = mode.matchmaking
+    for field in ("latency_ceiling_start_ms", "latency_ceiling_end_ms", "max_wait_seconds"):
+        if getattr(m, field) > 86400 and f"matchmaking.{field}" not in flagged:
+            v.add(f"matchmaking.{field}", "must be at most 86400")
 
 
 def _unique(v: Validator, field: str, names: list[str]) -> None:
@@ -20,20 +86,13 @@ def _unique(v: Validator, field: str, names: list[str]) -> None:
 
 def validate_config(v: Validator, config: core_pb2.GameConfig) -> None:
     with v.nested("config"):
+        non_finite = list(_non_finite(config))
+        for path in non_finite:
+            v.add(path, "must be a finite number")
         for i, mode in enumerate(config.modes):
             with v.nested(f"modes[{i}]"):
-                v.text("name", mode.name, max_len=64, pattern=NAME_PATTERN, what=_NAME_RULE)
-                v.int_range("team_size", mode.team_size, 1, 100)
-                v.int_range("team_count", mode.team_count, 1, 16)
-                m = mode.matchmaking
-                for field in ("rating_window_start", "rating_window_end", "rating_widen_seconds", "latency_widen_seconds"):
-                    if getattr(m, field) < 0:
-                        v.add(f"matchmaking.{field}", "must not be negative")
-                if m.rating_window_end and m.rating_window_end < m.rating_window_start:
-                    v.add("matchmaking.rating_window_end", "must not be below rating_window_start")
-                for field in ("latency_ceiling_start_ms", "latency_ceiling_end_ms", "max_wait_seconds"):
-                    if not 0 <= getattr(m, field) <= 86400:
-                        v.add(f"matchmaking.{field}", "must be between 0 and 86400")
+                prefix = f"modes[{i}]."
+                _validate_mode(v, mode, {p.removeprefix(prefix) for p in non_finite if p.startswith(prefix)})
         _unique(v, "modes", [m.name for m in config.modes])
         for i, region in enumerate(config.regions):
             with v.nested(f"regions[{i}]"):

@@ -3,12 +3,10 @@ window a ticket has after waiting a while (what GetTicket and WatchTicket show).
 
 from __future__ import annotations
 
-from matchmaker_rs import ModeRules, Widening, widening_at
+from matchmaker_rs import DEFAULT_MAX_WAIT_SECONDS, LATENCY_DEFAULT, RATING_DEFAULT, ModeRules, Widening, widening_at
 from playmesh.core.v1 import core_pb2
 
 __all__ = ["DEFAULT_MAX_WAIT_SECONDS", "initial_rating", "mode_rules", "window"]
-
-DEFAULT_MAX_WAIT_SECONDS = 120.0
 
 
 def _or(value: float, default: float) -> float:
@@ -16,14 +14,16 @@ def _or(value: float, default: float) -> float:
 
 
 def mode_rules(game_key: str, mode: core_pb2.GameMode) -> ModeRules:
+    """The rules as configured; core checked them with ``ModeRules.validate()`` when they were stored
+    (the tick checks again, since storage can be written by other means)."""
     m = mode.matchmaking
     return ModeRules(
         game=game_key,
         mode=mode.name,
         team_size=mode.team_size,
         team_count=mode.team_count,
-        rating=Widening(_or(m.rating_window_start, 100.0), _or(m.rating_window_end, 500.0), _or(m.rating_widen_seconds, 40.0)),
-        latency=Widening(_or(m.latency_ceiling_start_ms, 50.0), _or(m.latency_ceiling_end_ms, 150.0), _or(m.latency_widen_seconds, 20.0)),
+        rating=Widening(m.rating_window_start, m.rating_window_end, m.rating_widen_seconds).or_default(RATING_DEFAULT),
+        latency=Widening(m.latency_ceiling_start_ms, m.latency_ceiling_end_ms, m.latency_widen_seconds).or_default(LATENCY_DEFAULT),
         max_wait_seconds=float(m.max_wait_seconds or DEFAULT_MAX_WAIT_SECONDS),
     )
 
