@@ -11,6 +11,16 @@
    each from a fresh player with latencies to two regions. Time to match, team rating gap and quality
    are read from the `match.found` events.
 3. **Enqueue**: CreateTicket as fast as `--concurrency` callers can, through Envoy, for `--burst-seconds`.
+4. **Service tick** (a platform of its own): the matchmaking service's whole tick (`Engine.tick_game`:
+   inbox, Rust tick, commit, relay of match.found) on a 100k-ticket pool in Redis, ≥ 50 ticks. The
+   pool holds 75k tickets that cannot match (their only latencies are above the ceiling) and, before
+   each tick, 25k new tickets that mostly match at once (ratings ~N(1500, 300), one home region of 5)
+   plus 500 that expire in it; they are written to Redis as CreateTicket writes them, and that write
+   is not timed. The engine runs in this process against a game created through core; the same
+   tickets go into a bare `Matchmaker` whose `tick` is timed just before, for the overhead ratio.
+   Then the engine stops and the platform's own matchmaking process takes the game over (its lease
+   expires) while the refills go on; CreateTicket through Envoy (other players, another game, at a
+   steady rate) measures that process's RPC latency while it ticks the 100k pool.
 
 Prints progress on stderr and, as the last stdout line, one JSON object.
 
@@ -34,6 +44,8 @@ import grpc
 from common import create_game, percentile, quiet_gc, running_platform, say
 from playmesh.core.v1 import core_pb2, core_service_pb2, core_service_pb2_grpc
 from playmesh.launcher.child import PlatformProcess
+from playmesh.matchmaking.engine import Engine
+from playmesh.matchmaking.store import TicketStore, game_key
 from playmesh.matchmaking.v1 import matchmaking_pb2 as mm
 from playmesh.matchmaking.v1 import matchmaking_service_pb2 as pb
 from playmesh.matchmaking.v1 import matchmaking_service_pb2_grpc
@@ -180,6 +192,151 @@ async def _simulate(platform: PlatformProcess, args: argparse.Namespace) -> dict
     }
 
 
+# --- the service's tick --------------------------------------------------------------------------------
+
+
+class _Configs:
+    """The one game's configuration, as core stored it (the engine's config source in this process)."""
+
+    def __init__(self, config: core_pb2.GameConfig) -> None:
+        self.config = config
+
+    async def get(self, studio_id: str, game_id: str) -> core_pb2.GameConfig:
+        return self.config
+
+
+def _ticket(rng: random.Random, game_id: str, created: float, *, matchable: bool) -> mm.Ticket:
+    home = rng.randrange(len(REGIONS))
+    rating = max(0.0, rng.gauss(1500, 300))
+    ticket = mm.Ticket(id=str(uuid.uuid4()), game_id=game_id, mode="duo", player_ids=[str(uuid.uuid4())], player_ratings=[rating], rating=rating, state=1)
+    for k, region in enumerate(REGIONS):
+        ms = int(20 + 60 * abs(k - home) + rng.random() * 30) if matchable else 400 + k
+        ticket.latencies.add(region=region, latency_ms=ms)
+    ticket.create_time.FromMilliseconds(int(created * 1000))
+    return ticket
+
+
+async def _write(store: TicketStore, game: str, tickets: list[mm.Ticket]) -> None:
+    """Stores tickets as CreateTicket does (its script), pipelined."""
+    for start in range(0, len(tickets), 2000):
+        async with store.redis.pipeline(transaction=False) as pipe:
+            for t in tickets[start : start + 2000]:
+                keys = [store.ticket_key(game, t.id), store.queue_key(game), store.inbox_key(game), store.GAMES, store.player_prefix(game) + t.player_ids[0]]
+                await store._create(keys=keys, args=[t.id, t.SerializeToString(), int(t.create_time.ToMilliseconds()), game, t.player_ids[0]], client=pipe)
+            await pipe.execute()
+
+
+def _refill(rng: random.Random, game_id: str, now: float, fresh: int) -> list[mm.Ticket]:
+    tickets = [_ticket(rng, game_id, now, matchable=True) for _ in range(fresh)]
+    return tickets + [_ticket(rng, game_id, now - 120.0, matchable=False) for _ in range(500)]  # expire in the next tick
+
+
+async def service_tick(args: argparse.Namespace) -> dict[str, float]:
+    with running_platform() as platform:
+        return await _service_tick(platform, args)
+
+
+async def _service_tick(platform: PlatformProcess, args: argparse.Namespace) -> dict[str, float]:
+    config = core_pb2.GameConfig(modes=[core_pb2.GameMode(name="duo", team_size=2, team_count=2)], regions=[core_pb2.Region(name=r) for r in REGIONS])
+    studio_id, game_id, _ = await asyncio.to_thread(create_game, platform.gateway, config)
+    game = game_key(studio_id, game_id)
+    redis = Redis.from_url(str(platform.endpoints["redis_url"]))
+    store = TicketStore(redis)
+    engine = Engine(store, _Configs(config), instance=f"bench-{uuid.uuid4().hex[:6]}")  # type: ignore[arg-type]
+    bare = Matchmaker([ModeRules(game, "duo", 2, 2)])
+    rng = random.Random(11)
+    standing = 100_000 - args.fresh
+    say(f"service tick: {standing} standing tickets + {args.fresh} new per tick, {args.ticks} ticks …")
+    try:
+        # Held before the game has tickets, so the platform's own matchmaker leaves it to this one.
+        assert await store.hold_lease(game, engine.instance, 10_000)
+        for start in range(0, standing, 25_000):
+            batch = [_ticket(rng, game_id, time.time(), matchable=False) for _ in range(min(25_000, standing - start))]
+            await _write(store, game, batch)
+            bare.enqueue_encoded(game, [t.SerializeToString() for t in batch])
+        assert await store.hold_lease(game, engine.instance, 10_000)
+        await engine.tick_game(game)  # loads the pool from Redis, as a matchmaker taking the game over
+        rust_ms, service_ms, matched = [], [], []
+        for i in range(args.ticks + 2):
+            batch = _refill(rng, game_id, time.time(), args.fresh)
+            await _write(store, game, batch)
+            bare.enqueue_encoded(game, [t.SerializeToString() for t in batch])
+            assert await store.hold_lease(game, engine.instance, 10_000)
+            now = time.time()
+            started = time.perf_counter()
+            result = bare.tick(now)
+            elapsed = (time.perf_counter() - started) * 1000
+            del result
+            before = len(engine.pools[game].matchmaker) + len(batch)
+            started = time.perf_counter()
+            await engine.tick_game(game)
+            service = (time.perf_counter() - started) * 1000
+            if i >= 2:  # two warm-up ticks
+                rust_ms.append(elapsed)
+                service_ms.append(service)
+                matched.append(before - len(engine.pools[game].matchmaker))
+        pool_size = len(engine.pools[game].matchmaker)
+        result: dict[str, float] = {
+            "service_tick_ms_p50_100k": round(statistics.median(service_ms), 2),
+            "service_tick_ms_p99_100k": round(percentile(service_ms, 0.99), 2),
+            "service_tick_rust_ms_p50_100k": round(statistics.median(rust_ms), 2),
+            "service_tick_overhead_ratio": round(statistics.median(service_ms) / statistics.median(rust_ms), 2),
+            "service_tick_left_per_tick_median": int(statistics.median(matched)),
+            "service_tick_pool_after": pool_size,
+            "service_ticks": len(service_ms),
+        }
+        say(f"  {result}")
+        await redis.delete(store.lease_key(game))  # hand the game to the platform's own matchmaker
+        result["rpc_p99_ms_during_tick"], result["rpc_p50_ms_during_tick"], result["rpc_calls_during_tick"] = await _rpc_during_ticks(
+            platform, store, game, game_id, rng, args
+        )
+        return result
+    finally:
+        await redis.aclose()
+
+
+async def _rpc_during_ticks(
+    platform: PlatformProcess, store: TicketStore, game: str, game_id: str, rng: random.Random, args: argparse.Namespace
+) -> tuple[float, float, int]:
+    """CreateTicket p99/p50 (ms) through Envoy, on another game, while the platform's matchmaking
+    process ticks the 100k pool (refilled as above)."""
+    config = core_pb2.GameConfig(modes=[core_pb2.GameMode(name="duo", team_size=2, team_count=2)], regions=[core_pb2.Region(name=r) for r in REGIONS])
+    _, _, key = await asyncio.to_thread(create_game, platform.gateway, config)
+    async with grpc.aio.insecure_channel(platform.gateway) as channel:
+        core = core_service_pb2_grpc.CoreServiceStub(channel)
+        mmstub = matchmaking_service_pb2_grpc.MatchmakingServiceStub(channel)
+        players = await make_players(core, key, int(args.rpc_rate * args.rpc_seconds) + 10)
+        say(f"CreateTicket at {args.rpc_rate:.0f}/s for {args.rpc_seconds:.0f} s while the matchmaking process ticks the pool …")
+        stop = asyncio.Event()
+
+        async def refill() -> None:
+            while not stop.is_set():
+                await _write(store, game, _refill(rng, game_id, time.time(), args.fresh))
+                await asyncio.sleep(0.2)
+
+        refiller = asyncio.create_task(refill())
+        latencies: list[float] = []
+
+        async def create(token: str) -> None:
+            started = time.perf_counter()
+            await mmstub.CreateTicket(
+                pb.CreateTicketRequest(mode="duo", latencies=[mm.RegionLatency(region="asia", latency_ms=300)]),
+                metadata=(("x-api-key", key), ("authorization", f"Bearer {token}")),
+            )
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        await asyncio.sleep(2.0)  # the platform's matchmaker takes the game over and loads the pool
+        tasks = []
+        began = time.monotonic()
+        for i, (_, token) in enumerate(players[: int(args.rpc_rate * args.rpc_seconds)]):
+            await asyncio.sleep(max(0.0, began + i / args.rpc_rate - time.monotonic()))
+            tasks.append(asyncio.create_task(create(token)))
+        await asyncio.gather(*tasks)
+        stop.set()
+        await refiller
+    return round(percentile(latencies, 0.99), 2), round(percentile(latencies, 0.5), 2), len(latencies)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60, help="simulation length (bounded)")
@@ -187,8 +344,17 @@ def main() -> None:
     parser.add_argument("--burst-seconds", type=float, default=5, help="length of the enqueue burst")
     parser.add_argument("--burst-players", type=int, default=6000, help="players available to the burst (one ticket each)")
     parser.add_argument("--concurrency", type=int, default=32, help="CreateTicket calls in flight in the burst")
-    parser.add_argument("--tick-only", action="store_true", help="skip the simulation")
+    parser.add_argument("--tick-only", action="store_true", help="skip the simulation and the service tick")
+    parser.add_argument("--ticks", type=int, default=50, help="service ticks timed")
+    parser.add_argument("--fresh", type=int, default=25_000, help="new tickets before each service tick")
+    parser.add_argument("--rpc-rate", type=float, default=50, help="CreateTicket per second while the service ticks")
+    parser.add_argument("--rpc-seconds", type=float, default=20, help="how long CreateTicket is measured while the service ticks")
+    parser.add_argument("--service-tick-only", action="store_true", help="only the service tick")
     args = parser.parse_args()
+    if args.service_tick_only:
+        quiet_gc()
+        print(json.dumps({**asyncio.run(service_tick(args)), "cpus": os.cpu_count()}))
+        return
 
     # The tick phase runs with Python's default collector: the reference is measured as it ships.
     say("tick: 10k (Rust, reference), 50k, 100k …")
@@ -208,6 +374,7 @@ def main() -> None:
     if not args.tick_only:
         quiet_gc()
         result.update(asyncio.run(simulate(args)))
+        result.update(asyncio.run(service_tick(args)))
     result["cpus"] = os.cpu_count()
     print(json.dumps(result))
 
