@@ -130,7 +130,10 @@ class EmbeddedRedis:
             str(self.path),
             # Redis writes the AOF (to the kernel) before it sends the replies of an event-loop pass, and
             # fsyncs once a second: a killed redis-server loses nothing it acknowledged, a crashed machine
-            # up to about a second (two while a slow disk makes Redis postpone writes).
+            # up to about a second. Exception: while a background fsync is slow, Redis holds AOF writes
+            # back for up to 2 s and still replies ("Asynchronous AOF fsync is taking too long" in its
+            # log); a kill in that window loses those. `appendfsync always` would close it, at a cost
+            # to every write.
             "--appendonly",
             "yes",
             "--appendfsync",
