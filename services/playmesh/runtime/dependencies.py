@@ -25,7 +25,7 @@ from prometheus_client import Gauge
 from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import RedisError
 
-from playmesh.runtime.db import Database
+from playmesh.runtime.db import Database, async_url
 from playmesh.runtime.logging import get_logger
 
 __all__ = ["DependencyWatch", "PostgresProbe", "Probe", "RedisProbe"]
@@ -53,7 +53,8 @@ class PostgresProbe:
     name = "postgresql"
 
     def __init__(self, url: str, db: Database, timeout: float) -> None:
-        self._url = url
+        # Any form the settings accept, as asyncpg itself reads it (no SQLAlchemy dialect suffix).
+        self._url = "postgresql://" + async_url(url).removeprefix("postgresql+asyncpg://")
         self._db = db
         self._timeout = timeout
         self._conn: asyncpg.Connection | None = None
