@@ -15,8 +15,8 @@
    inbox, Rust tick, commit, relay of match.found) on a 100k-ticket pool in Redis, ≥ 50 ticks. The
    pool holds 75k tickets that cannot match (their only latencies are above the ceiling) and, before
    each tick, 25k new tickets that mostly match at once (ratings ~N(1500, 300), one home region of 5)
-   plus 500 that expire in it; they are written to Redis as CreateTicket writes them, and that write
-   is not timed. The engine runs in this process against a game created through core; the same
+   plus 500 that expire in it (the mode's longest wait is an hour, so the standing ones stay); they
+   are written to Redis as CreateTicket writes them, and that write is not timed. The engine runs in this process against a game created through core; the same
    tickets go into a bare `Matchmaker` whose `tick` is timed just before, for the overhead ratio.
    Then the engine stops and the platform's own matchmaking process takes the game over (its lease
    expires) while the refills go on; CreateTicket through Envoy (other players, another game, at a
@@ -195,6 +195,9 @@ async def _simulate(platform: PlatformProcess, args: argparse.Namespace) -> dict
 # --- the service's tick --------------------------------------------------------------------------------
 
 
+_MAX_WAIT_SECONDS = 3600  # the standing tickets must not expire during the run
+
+
 class _Configs:
     """The one game's configuration, as core stored it (the engine's config source in this process)."""
 
@@ -228,7 +231,7 @@ async def _write(store: TicketStore, game: str, tickets: list[mm.Ticket]) -> Non
 
 def _refill(rng: random.Random, game_id: str, now: float, fresh: int) -> list[mm.Ticket]:
     tickets = [_ticket(rng, game_id, now, matchable=True) for _ in range(fresh)]
-    return tickets + [_ticket(rng, game_id, now - 120.0, matchable=False) for _ in range(500)]  # expire in the next tick
+    return tickets + [_ticket(rng, game_id, now - _MAX_WAIT_SECONDS, matchable=False) for _ in range(500)]  # expire in the next tick
 
 
 async def service_tick(args: argparse.Namespace) -> dict[str, float]:
@@ -237,13 +240,14 @@ async def service_tick(args: argparse.Namespace) -> dict[str, float]:
 
 
 async def _service_tick(platform: PlatformProcess, args: argparse.Namespace) -> dict[str, float]:
-    config = core_pb2.GameConfig(modes=[core_pb2.GameMode(name="duo", team_size=2, team_count=2)], regions=[core_pb2.Region(name=r) for r in REGIONS])
+    duo = core_pb2.GameMode(name="duo", team_size=2, team_count=2, matchmaking=core_pb2.MatchmakingRules(max_wait_seconds=_MAX_WAIT_SECONDS))
+    config = core_pb2.GameConfig(modes=[duo], regions=[core_pb2.Region(name=r) for r in REGIONS])
     studio_id, game_id, _ = await asyncio.to_thread(create_game, platform.gateway, config)
     game = game_key(studio_id, game_id)
     redis = Redis.from_url(str(platform.endpoints["redis_url"]))
     store = TicketStore(redis)
     engine = Engine(store, _Configs(config), instance=f"bench-{uuid.uuid4().hex[:6]}")  # type: ignore[arg-type]
-    bare = Matchmaker([ModeRules(game, "duo", 2, 2)])
+    bare = Matchmaker([ModeRules(game, "duo", 2, 2, max_wait_seconds=_MAX_WAIT_SECONDS)])
     rng = random.Random(11)
     standing = 100_000 - args.fresh
     say(f"service tick: {standing} standing tickets + {args.fresh} new per tick, {args.ticks} ticks …")
