@@ -124,22 +124,33 @@ def serve(
 
 @app.command()
 def migrate() -> None:
-    """Migrate the platform schema and every studio schema to the newest revision."""
+    """Migrate the platform schema and every studio schema to the newest revision, and move Redis keys
+    a release renamed (once; recorded in Redis)."""
+    from redis.asyncio import Redis
+
     from playmesh.runtime.db import Database
+    from playmesh.runtime.redis_migrations import Step, migrate_redis
 
     settings = _settings()
-    if not settings.database_url:
-        console.print("[red]PLAYMESH_DATABASE_URL is not set[/red] (`playmesh up` migrates embedded PostgreSQL itself)")
+    if not settings.database_url or not settings.redis_url:
+        console.print("[red]PLAYMESH_DATABASE_URL and PLAYMESH_REDIS_URL must be set[/red] (`playmesh up` migrates its embedded ones itself)")
         raise typer.Exit(2)
 
-    async def run() -> list[str]:
+    async def run() -> tuple[list[str], list[tuple[Step, int]]]:
         db = Database(settings.database_url, pool_size=1)
+        redis = Redis.from_url(settings.redis_url)
         try:
-            return await db.migrate_all()
+            return await db.migrate_all(), await migrate_redis(redis)
         finally:
+            await redis.aclose()
             await db.close()
 
-    console.print(f"platform schema and {len(asyncio.run(run()))} studio schema(s) migrated")
+    schemas, redis_steps = asyncio.run(run())
+    console.print(f"platform schema and {len(schemas)} studio schema(s) migrated")
+    for step, moved in redis_steps:
+        console.print(f"Redis: {step.description} ({moved} key(s) moved)", highlight=False)
+    if not redis_steps:
+        console.print("Redis keys up to date")
 
 
 @keys_app.command("rotate")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from redis.asyncio import Redis
 
 from playmesh.gateway import envoy
 from playmesh.launcher.embedded import EmbeddedPostgres, EmbeddedRedis
@@ -23,6 +24,7 @@ from playmesh.launcher.keeper import Keeper
 from playmesh.runtime.context import resolve_secret
 from playmesh.runtime.db import Database
 from playmesh.runtime.logging import configure_logging
+from playmesh.runtime.redis_migrations import Step, migrate_redis
 from playmesh.runtime.registry import SERVICES
 from playmesh.runtime.settings import Settings
 
@@ -61,9 +63,11 @@ class Platform:
             self.redis_url = self.redis.start()
             self.keepers.append(Keeper("redis", self.redis))
         resolve_secret(self.settings)  # created once here, before any service races to create it
-        self.say("migrating the platform schema and every studio schema")
-        schemas = asyncio.run(_migrate(self.database_url))
+        self.say("migrating the platform schema, every studio schema and Redis keys")
+        schemas, redis_steps = asyncio.run(_migrate(self.database_url, self.redis_url))
         self.say(f"  {len(schemas)} studio schema(s) up to date")
+        for step, moved in redis_steps:
+            self.say(f"  Redis: {step.description} ({moved} key(s) moved)")
         env = {**os.environ, "PLAYMESH_DATABASE_URL": self.database_url, "PLAYMESH_REDIS_URL": self.redis_url, "PLAYMESH_DATA_DIR": str(data)}
         logs = data / "logs"
         logs.mkdir(exist_ok=True)
@@ -169,9 +173,12 @@ class Platform:
             self.postgres.stop()
 
 
-async def _migrate(url: str) -> list[str]:
-    db = Database(url, pool_size=1)
+async def _migrate(database_url: str, redis_url: str) -> tuple[list[str], list[tuple[Step, int]]]:
+    """PostgreSQL's schemas, then Redis's keys (before any service reads them under their new names)."""
+    db = Database(database_url, pool_size=1)
+    redis = Redis.from_url(redis_url)
     try:
-        return await db.migrate_all()
+        return await db.migrate_all(), await migrate_redis(redis)
     finally:
+        await redis.aclose()
         await db.close()
