@@ -33,7 +33,7 @@ def build(runtime: Runtime) -> Service:
     # Core's data (game configuration, developer access, ratings) comes through core's API and events.
     internal = InternalClient(runtime.settings, runtime.keyring, "matchmaking")
     configs = GameConfigs(internal, runtime.bus)
-    ratings = RatingReadModel(runtime.redis, internal, runtime.bus)
+    ratings = RatingReadModel(runtime.redis, internal, runtime.bus, ttl_seconds=runtime.settings.matchmaking_rating_ttl_seconds)
     store = TicketStore(runtime.redis)
     engine = Engine(store, configs, tick_seconds=runtime.settings.matchmaking_tick_ms / 1000)
     tickets = Tickets(store, configs, ratings, runtime.streams)

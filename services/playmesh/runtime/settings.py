@@ -98,6 +98,9 @@ class Settings:
         0, "Proxies in front of the gateway whose X-Forwarded-For entry is trusted for the client IP (0: Envoy is the edge; see docs/gateway.md)."
     )
     matchmaking_tick_ms: int = _setting(100, "How often the matchmaker forms matches, in milliseconds.")
+    matchmaking_rating_ttl_seconds: int = _setting(
+        604800, "How long matchmaking keeps a player's rating copy after its last write (7 days); a player seen later is read from core again."
+    )
     scoreboard_watch_interval_ms: int = _setting(
         100, "WatchLeaderboard sends at most one update per this many milliseconds per board (changes in between are coalesced)."
     )
@@ -133,6 +136,7 @@ class Settings:
             "redis_pool_size",
             "service_processes",
             "matchmaking_tick_ms",
+            "matchmaking_rating_ttl_seconds",
             "scoreboard_watch_interval_ms",
             "dependency_check_interval_ms",
             "gateway_unary_timeout_seconds",
