@@ -69,45 +69,90 @@ async def test_a_config_change_reaches_matchmaking_within_a_second(grpc_client: 
     assert created.ticket.mode == "solo"
 
 
+async def _service_token_expired(platform: PlatformProcess) -> str:
+    db = Database(str(platform.endpoints["database_url"]), pool_size=1)
+    try:
+        keyring = KeyRing(db, (platform.data_dir / "secret.key").read_text().strip(), retire_seconds=3600)
+        await keyring.start()
+        past = int(time.time()) - 600
+        return keyring.sign({"sub": "test-service", "aud": AUD_SERVICE, "iat": past - 60, "exp": past})
+    finally:
+        await db.close()
+
+
+async def _second_game_player(client: GrpcClient, tenant: Tenant) -> str:
+    """A player of another game of the same studio: the same schema, so only the game filter keeps it out."""
+    game = await client.call(
+        f"{CORE}/CreateGame", core_pb.CreateGameRequest(studio_id=tenant.studio_id, display_name="second", config=game_config()), token=tenant.developer_token
+    )
+    key = await client.call(
+        f"{CORE}/CreateApiKey",
+        core_pb.CreateApiKeyRequest(studio_id=tenant.studio_id, game_id=game.game.id, display_name="second"),
+        token=tenant.developer_token,
+    )
+    player = await client.call(f"{CORE}/AuthenticateDevice", core_pb.AuthenticateDeviceRequest(device_id="second-game-device", create=True), api_key=key.secret)
+    return player.player.id
+
+
 async def test_internal_rpcs_admit_only_a_service_principal(platform: PlatformProcess, grpc_client: GrpcClient) -> None:
     tenant = await Tenant.create(grpc_client, "bd-internal", _config_with_alert())
-    request = core_pb.GetInternalGameConfigRequest(studio_id=tenant.studio_id, game_id=tenant.game_id)
-    path = f"{CORE}/GetInternalGameConfig"
-    refusals = {
-        "nothing": ({}, grpc.StatusCode.UNAUTHENTICATED),
-        "api key": ({"api_key": tenant.api_key}, grpc.StatusCode.UNAUTHENTICATED),
-        "player": ({"api_key": tenant.api_key, "token": tenant.player_token}, grpc.StatusCode.PERMISSION_DENIED),
-        "developer": ({"token": tenant.developer_token}, grpc.StatusCode.PERMISSION_DENIED),
-        "server": ({"token": await platform.server_token(tenant.studio_id, tenant.game_id)}, grpc.StatusCode.PERMISSION_DENIED),
-    }
-    for who, (credentials, code) in refusals.items():
-        with pytest.raises(RpcFailure) as refused:
-            await grpc_client.call(path, request, **credentials)
-        assert refused.value.code == code, who
-
     token = await _service_token(platform)
-    answer = await grpc_client.call(path, request, token=token)
-    assert [m.name for m in answer.config.modes] == ["duo"] and answer.etag
-    assert [list(r.notify_emails) for r in answer.config.alert_rules] == [["ops@example.com"]]  # the whole configuration, for services only
+    internal = {
+        "GetInternalGameConfig": core_pb.GetInternalGameConfigRequest(studio_id=tenant.studio_id, game_id=tenant.game_id),
+        "CheckGameAccess": core_pb.CheckGameAccessRequest(developer_id=tenant.developer_id, studio_id=tenant.studio_id, game_id=tenant.game_id),
+        "BatchGetPlayers": core_pb.BatchGetPlayersRequest(studio_id=tenant.studio_id, game_id=tenant.game_id, player_ids=[tenant.player_id]),
+    }
+    # The gateway does not route them at all, whatever the credentials: services call each other directly.
+    for method, request in internal.items():
+        for credentials in ({}, {"token": token}, {"api_key": tenant.api_key}):
+            with pytest.raises(RpcFailure) as hidden:
+                await grpc_client.call(f"{CORE}/{method}", request, **credentials)
+            assert hidden.value.code == grpc.StatusCode.UNIMPLEMENTED, (method, hidden.value)
 
-    access = core_pb.CheckGameAccessRequest(developer_id=tenant.developer_id, studio_id=tenant.studio_id, game_id=tenant.game_id)
-    await grpc_client.call(f"{CORE}/CheckGameAccess", access, token=token)
-    other = await Tenant.create(grpc_client, "bd-other")
-    for stranger in (
-        core_pb.CheckGameAccessRequest(developer_id=other.developer_id, studio_id=tenant.studio_id, game_id=tenant.game_id),
-        core_pb.CheckGameAccessRequest(developer_id=tenant.developer_id, studio_id=tenant.studio_id, game_id=other.game_id),
-        core_pb.CheckGameAccessRequest(developer_id="not-a-uuid", studio_id=tenant.studio_id, game_id=tenant.game_id),
-    ):
-        with pytest.raises(RpcFailure) as refused:
-            await grpc_client.call(f"{CORE}/CheckGameAccess", stranger, token=token)
-        assert refused.value.code == grpc.StatusCode.NOT_FOUND
+    direct = GrpcClient(str(platform.endpoints["services"]["core"]))  # type: ignore[index]
+    try:
+        refusals = {
+            "nothing": ({}, grpc.StatusCode.UNAUTHENTICATED),
+            "api key": ({"api_key": tenant.api_key}, grpc.StatusCode.UNAUTHENTICATED),
+            "player": ({"api_key": tenant.api_key, "token": tenant.player_token}, grpc.StatusCode.PERMISSION_DENIED),
+            "developer": ({"token": tenant.developer_token}, grpc.StatusCode.PERMISSION_DENIED),
+            "server": ({"token": await platform.server_token(tenant.studio_id, tenant.game_id)}, grpc.StatusCode.PERMISSION_DENIED),
+            "service token for players": ({"token": await _service_token(platform, audience="playmesh:player")}, grpc.StatusCode.PERMISSION_DENIED),
+            "expired service token": ({"token": await _service_token_expired(platform)}, grpc.StatusCode.UNAUTHENTICATED),
+        }
+        for method, request in internal.items():
+            for who, (credentials, code) in refusals.items():
+                with pytest.raises(RpcFailure) as refused:
+                    await direct.call(f"{CORE}/{method}", request, **credentials)
+                assert refused.value.code == code, (method, who, refused.value)
 
-    players = await grpc_client.call(
-        f"{CORE}/BatchGetPlayers",
-        core_pb.BatchGetPlayersRequest(studio_id=tenant.studio_id, game_id=tenant.game_id, player_ids=[tenant.player_id, other.player_id, "x"]),
-        token=token,
-    )
-    assert [p.id for p in players.players] == [tenant.player_id]  # another game's player is left out
+        answer = await direct.call(f"{CORE}/GetInternalGameConfig", internal["GetInternalGameConfig"], token=token)
+        assert [m.name for m in answer.config.modes] == ["duo"] and answer.etag
+        assert [list(r.notify_emails) for r in answer.config.alert_rules] == [["ops@example.com"]]  # the whole configuration, for services only
+
+        await direct.call(f"{CORE}/CheckGameAccess", internal["CheckGameAccess"], token=token)
+        other = await Tenant.create(grpc_client, "bd-other")
+        for stranger in (
+            core_pb.CheckGameAccessRequest(developer_id=other.developer_id, studio_id=tenant.studio_id, game_id=tenant.game_id),
+            core_pb.CheckGameAccessRequest(developer_id=tenant.developer_id, studio_id=tenant.studio_id, game_id=other.game_id),
+            core_pb.CheckGameAccessRequest(developer_id="not-a-uuid", studio_id=tenant.studio_id, game_id=tenant.game_id),
+        ):
+            with pytest.raises(RpcFailure) as refused:
+                await direct.call(f"{CORE}/CheckGameAccess", stranger, token=token)
+            assert refused.value.code == grpc.StatusCode.NOT_FOUND
+
+        same_studio_other_game = await _second_game_player(grpc_client, tenant)
+        players = await direct.call(
+            f"{CORE}/BatchGetPlayers",
+            core_pb.BatchGetPlayersRequest(
+                studio_id=tenant.studio_id, game_id=tenant.game_id, player_ids=[tenant.player_id, same_studio_other_game, other.player_id, "x"]
+            ),
+            token=token,
+        )
+        assert [p.id for p in players.players] == [tenant.player_id]  # other games' players are left out, of this studio too
+        assert not players.players[0].email  # services get what they need, not the player's e-mail
+    finally:
+        await direct.close()
 
 
 def _config_with_alert() -> core_pb2.GameConfig:

@@ -18,6 +18,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from playmesh.core.v1 import core_service_pb2 as pb
 from playmesh.launcher.child import PlatformProcess
+from playmesh.runtime.tables import tenant_schema
 
 from tests.support.clients import GrpcClient, RpcFailure
 from tests.support.world import CORE, PASSWORD, Tenant, game_config
@@ -81,7 +82,7 @@ async def test_one_developer_creates_studios_concurrently_on_two_processes(platf
     assert not failures, failures[:3]
     ids = [r.studio.id for r in replies]  # type: ignore[union-attr]
     assert len(set(ids)) == _RACERS
-    await _assert_all_migrated(platform, ids)
+    await _assert_all_migrated(platform, cores, ids)
 
 
 async def test_many_developers_create_studios_concurrently_on_two_processes(platform: PlatformProcess, cores: list[GrpcClient]) -> None:
@@ -92,24 +93,26 @@ async def test_many_developers_create_studios_concurrently_on_two_processes(plat
     )
     failures = [r for r in replies if isinstance(r, BaseException)]
     assert not failures, failures[:3]
-    await _assert_all_migrated(platform, [r.studio.id for r in replies])  # type: ignore[union-attr]
+    await _assert_all_migrated(platform, cores, [r.studio.id for r in replies])  # type: ignore[union-attr]
 
 
-async def _assert_all_migrated(platform: PlatformProcess, studio_ids: list[str]) -> None:
+async def _assert_all_migrated(platform: PlatformProcess, cores: list[GrpcClient], studio_ids: list[str]) -> None:
+    """Every raced studio's schema is at the same revision, with the same tables, as one created alone."""
+    token = await _developer(cores[0])
+    alone = (await cores[0].call(f"{CORE}/CreateStudio", pb.CreateStudioRequest(display_name="created alone"), token=token)).studio.id
     conn = await asyncpg.connect(str(platform.endpoints["database_url"]))
     try:
-        rows = await conn.fetch("SELECT id::text AS id, schema_name FROM platform.studios WHERE id = ANY($1::uuid[])", studio_ids)
-        assert len(rows) == len(studio_ids)
-        # The newest tenant revision, as a studio created alone gets it.
-        reference = await conn.fetchval("SELECT schema_name FROM platform.studios WHERE NOT (id = ANY($1::uuid[])) ORDER BY create_time LIMIT 1", studio_ids)
-        expected_revision = await conn.fetchval(f'SELECT version_num FROM "{reference}".alembic_version') if reference else None
-        expected_tables = await conn.fetchval("SELECT count(*) FROM information_schema.tables WHERE table_schema = $1", reference) if reference else None
-        for row in rows:
-            revision = await conn.fetchval(f'SELECT version_num FROM "{row["schema_name"]}".alembic_version')
-            tables = await conn.fetchval("SELECT count(*) FROM information_schema.tables WHERE table_schema = $1", row["schema_name"])
-            assert revision is not None and tables > 1, (row["schema_name"], revision, tables)
-            if expected_revision is not None:
-                assert (revision, tables) == (expected_revision, expected_tables), row["schema_name"]
+
+        async def shape(studio_id: str) -> tuple[str, list[str]]:
+            schema = tenant_schema(studio_id)
+            revision = await conn.fetchval(f'SELECT version_num FROM "{schema}".alembic_version')
+            tables = [r["table_name"] for r in await conn.fetch("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", schema)]
+            return revision, tables
+
+        expected = await shape(alone)
+        assert expected[0] and len(expected[1]) > 1, expected
+        for studio_id in studio_ids:
+            assert await shape(studio_id) == expected, studio_id
     finally:
         await conn.close()
 

@@ -88,7 +88,7 @@ def test_rendered_config_shape() -> None:
 def test_unary_routes_have_a_deadline_and_streams_an_idle_timeout() -> None:
     assert envoy.streaming_methods() == {path: path.endswith("/StreamEvents") for path in STREAMS}
     routes = _vhost(envoy.render(Settings(gateway_unary_timeout_seconds=15, gateway_stream_idle_timeout_seconds=300)))["routes"]
-    exact = {r["match"]["path"]: r for r in routes if "path" in r["match"] and "headers" not in r["match"]}
+    exact = {r["match"]["path"]: r for r in routes if "path" in r["match"] and "headers" not in r["match"] and "route" in r}
     assert set(exact) == STREAMS
     for path, route in exact.items():
         assert route["route"]["timeout"] == "0s", path
@@ -180,3 +180,21 @@ def test_cors_origins_come_from_the_setting() -> None:
 def test_a_wildcard_origin_or_a_non_origin_is_refused(value: str) -> None:
     with pytest.raises(ConfigError, match="PLAYMESH_CORS_ALLOWED_ORIGINS"):
         envoy.render(Settings(cors_allowed_origins=f"http://localhost:*,{value}"))
+
+
+def test_internal_methods_are_not_routed() -> None:
+    """Methods only services may call are answered 404 by the gateway itself, ahead of their
+    service's prefix route: services call each other directly."""
+    internal = {
+        "/playmesh.core.v1.CoreService/GetInternalGameConfig",
+        "/playmesh.core.v1.CoreService/CheckGameAccess",
+        "/playmesh.core.v1.CoreService/BatchGetPlayers",
+    }
+    assert set(envoy.internal_methods()) == internal
+    routes = _vhost(envoy.render(Settings()))["routes"]
+    hidden = {r["match"]["path"]: i for i, r in enumerate(routes) if r["match"].get("path") in internal}
+    assert set(hidden) == internal
+    core_prefix = next(i for i, r in enumerate(routes) if r["match"].get("prefix") == "/playmesh.core.v1.CoreService/")
+    for path, index in hidden.items():
+        assert routes[index]["directResponse"]["status"] == 404, path
+        assert index < core_prefix, path

@@ -50,7 +50,7 @@ IP_BUDGET = 5
 
 @pytest.fixture(scope="module")
 def strict_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformProcess]:
-    limits = {f"PLAYMESH_RATE_LIMIT_IP_{kind}_PER_MINUTE": str(IP_BUDGET) for kind in ("READS", "WRITES", "GAMEPLAY")}
+    limits = {f"PLAYMESH_RATE_LIMIT_IP_{kind}_PER_MINUTE": str(IP_BUDGET) for kind in ("READS", "WRITES", "GAMEPLAY", "UNMETERED")}
     proc = PlatformProcess(tmp_path_factory.mktemp("strict-ip-limits"), extra_env=limits)
     proc.start()
     yield proc
@@ -147,3 +147,16 @@ async def test_an_empty_bucket_is_refused_without_asking_redis_again(strict_plat
             await limiter.acquire([(key, Budget(1))])
         assert 0 < remembered.value.retry_after_seconds <= 60
         await RateLimiter(redis).acquire([(key, Budget(1))])
+
+
+async def test_methods_without_a_caller_budget_still_have_one_per_ip(strict_platform: PlatformProcess) -> None:
+    """GetJwks takes no credentials and no per-caller budget: an anonymous flood of it from one address
+    runs into that address's budget."""
+    client = _rest_from("127.0.0.27", strict_platform)
+    try:
+        for _ in range(IP_BUDGET):
+            await client.call(f"{CORE}/GetJwks", pb.GetJwksRequest())
+        refused = await _failure(client.call(f"{CORE}/GetJwks", pb.GetJwksRequest()))
+        assert refused.code == grpc.StatusCode.RESOURCE_EXHAUSTED and refused.retry_delay_seconds()
+    finally:
+        await client.close()

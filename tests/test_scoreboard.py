@@ -123,10 +123,25 @@ async def test_other_tenants_and_bad_tokens_cannot_touch_a_board(platform: Platf
             f"{SB}/ListScoreLog", pb.ListScoreLogRequest(studio_id=a.studio_id, game_id=a.game_id, leaderboard="kills"), token=b.developer_token
         )
     assert foreign.value.code == grpc.StatusCode.NOT_FOUND
+    # ... nor players of another game of A's own studio (same schema: only the game tells them apart).
+    second = await grpc_client.call(
+        f"{CORE}/CreateGame", core.CreateGameRequest(studio_id=a.studio_id, display_name="second", config=scoreboard_config()), token=a.developer_token
+    )
+    second_key = await grpc_client.call(
+        f"{CORE}/CreateApiKey", core.CreateApiKeyRequest(studio_id=a.studio_id, game_id=second.game.id, display_name="second"), token=a.developer_token
+    )
+    neighbour = await grpc_client.call(
+        f"{CORE}/AuthenticateDevice", core.AuthenticateDeviceRequest(device_id=f"neighbour-{uuid.uuid4().hex}", create=True), api_key=second_key.secret
+    )
     server_a = await platform.server_token(a.studio_id, a.game_id)
-    raid = pb.SubmitScoresRequest(updates=[pb.ScoreUpdate(leaderboard="kills", player_id=b.player_id, score=1000, request_id="raid")])
+    raid = pb.SubmitScoresRequest(
+        updates=[
+            pb.ScoreUpdate(leaderboard="kills", player_id=b.player_id, score=1000, request_id="raid"),
+            pb.ScoreUpdate(leaderboard="kills", player_id=neighbour.player.id, score=1000, request_id="raid-2"),
+        ]
+    )
     refused_batch = await grpc_client.call(f"{SB}/SubmitScores", raid, token=server_a)
-    assert [(r.accepted, r.reason) for r in refused_batch.results] == [(False, "UNKNOWN_PLAYER")]
+    assert [(r.accepted, r.reason) for r in refused_batch.results] == [(False, "UNKNOWN_PLAYER")] * 2
     assert [(e.player_id, e.score) for e in (await _top(grpc_client, a)).entries] == [(a.player_id, 10)]
     assert [(e.player_id, e.score) for e in (await _top(grpc_client, b)).entries] == [(b.player_id, 25)]
 

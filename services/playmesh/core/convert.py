@@ -58,6 +58,14 @@ def player(row: Any) -> core_pb2.Player:
     )
 
 
+def player_for_services(row: Any) -> core_pb2.Player:
+    """A player as other Playmesh services see it: without the e-mail address (they need names and
+    ratings; contact details stay with core)."""
+    shared = player(row)
+    shared.ClearField("email")
+    return shared
+
+
 def player_tokens(tokens: PlayerTokens) -> core_pb2.TokenPair:
     return core_pb2.TokenPair(
         access_token=tokens.access_token,

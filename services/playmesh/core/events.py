@@ -29,7 +29,10 @@ class CoreEvents:
         await self._publish(GAME_UPDATED, core_pb2.GameUpdatedEvent(studio_id=studio_id, game_id=game.id, etag=game.etag).SerializeToString())
 
     async def player_updated(self, studio_id: str, player: core_pb2.Player, *, topic: str = PLAYER_UPDATED) -> None:
-        await self._publish(topic, core_pb2.PlayerUpdatedEvent(studio_id=studio_id, player=player).SerializeToString())
+        shared = core_pb2.Player()
+        shared.CopyFrom(player)
+        shared.ClearField("email")  # other services need names and ratings, not contact details
+        await self._publish(topic, core_pb2.PlayerUpdatedEvent(studio_id=studio_id, player=shared).SerializeToString())
 
     async def _publish(self, topic: str, payload: bytes) -> None:
         try:

@@ -319,7 +319,7 @@ class CoreServicer(core_service_pb2_grpc.CoreServiceServicer):
         if not is_uuid(request.studio_id) or not is_uuid(request.game_id):
             raise NotFound("game not found", reason="GAME_NOT_FOUND")
         rows = await self.players.batch_get(GameRef(request.studio_id, request.game_id), request.player_ids)
-        return pb.BatchGetPlayersResponse(players=[convert.player(r) for r in rows])
+        return pb.BatchGetPlayersResponse(players=[convert.player_for_services(r) for r in rows])
 
     async def _developer_game(self, studio_id: str, game_id: str) -> GameRef:
         """Proves the developer's studio owns the game (NOT_FOUND otherwise)."""

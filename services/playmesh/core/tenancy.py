@@ -83,7 +83,7 @@ class Tenancy:
     async def create_studio(self, developer_id: str, display_name: str) -> Any:
         studio_id = str(uuid.uuid4())
         schema = tenant_schema(studio_id)
-        async with self.db.begin() as conn:
+        async with self.db.begin_migrating() as conn:
             row = (
                 await conn.execute(
                     sa.insert(studios).values(id=studio_id, display_name=display_name, owner_developer_id=developer_id, schema_name=schema).returning(studios)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 import ipaddress
 import json
 import pathlib
@@ -95,8 +96,9 @@ from envoy_data_plane.envoy.type.matcher.v3 import RegexMatcher, StringMatcher
 from envoy_data_plane.envoy.type.v3 import FractionalPercent, FractionalPercentDenominatorType, Percent, TokenBucket
 from envoy_data_plane.google.protobuf import Any as AnyMessage
 from envoy_data_plane.google.protobuf import Struct, Value
-from google.protobuf import descriptor_pb2
+from google.protobuf import descriptor_pb2, descriptor_pool
 
+from playmesh.options.v1 import options_pb2
 from playmesh.runtime.errors import ConfigError
 from playmesh.runtime.registry import SERVICES, ServiceSpec
 from playmesh.runtime.settings import Settings
@@ -163,6 +165,21 @@ def streaming_methods() -> dict[str, bool]:
     return found
 
 
+@functools.cache
+def internal_methods() -> list[str]:
+    """gRPC paths of the methods only Playmesh services may call (their policy lists the service
+    principal alone). Services call each other directly, never through the gateway, so the gateway
+    does not route these at all: to the public they do not exist (404, as an unknown path)."""
+    found = []
+    for spec in SERVICES:
+        importlib.import_module(spec.grpc_module)  # registers the contract in the descriptor pool
+        for method in descriptor_pool.Default().FindServiceByName(spec.full_name).methods:
+            principals = set(method.GetOptions().Extensions[options_pb2.policy].principals)
+            if principals == {options_pb2.PRINCIPAL_SERVICE}:
+                found.append(f"/{spec.full_name}/{method.name}")
+    return found
+
+
 def _unary(spec: ServiceSpec, settings: Settings) -> RouteAction:
     # max_stream_duration runs from the first header byte, so it also bounds a request trickled in
     # slowly; a client's shorter grpc-timeout is honoured, a longer one capped.
@@ -185,7 +202,7 @@ def _streaming(spec: ServiceSpec, settings: Settings) -> RouteAction:
 
 
 def _routes(settings: Settings) -> list[Route]:
-    routes: list[Route] = []
+    routes = [Route(match=RouteMatch(path=path), direct_response=DirectResponseAction(status=404)) for path in internal_methods()]
     for path, client_streaming in streaming_methods().items():
         spec = next(s for s in SERVICES if path.startswith(f"/{s.full_name}/"))
         # Client streams must not be buffered whole by the size limit; the service bounds each message.

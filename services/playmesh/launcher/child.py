@@ -68,6 +68,7 @@ class PlatformProcess:
             "PLAYMESH_RATE_LIMIT_IP_READS_PER_MINUTE": "1000000",
             "PLAYMESH_RATE_LIMIT_IP_WRITES_PER_MINUTE": "1000000",
             "PLAYMESH_RATE_LIMIT_IP_GAMEPLAY_PER_MINUTE": "1000000",
+            "PLAYMESH_RATE_LIMIT_IP_UNMETERED_PER_MINUTE": "1000000",
             "PLAYMESH_SHUTDOWN_GRACE_SECONDS": "2",
             **{k: v for k, v in os.environ.items() if k in ("PLAYMESH_DATABASE_URL", "PLAYMESH_REDIS_URL")},
             **(extra_env or {}),

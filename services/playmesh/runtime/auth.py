@@ -49,6 +49,8 @@ _BEARER_AUDIENCE = {PLAYER: AUD_PLAYER, DEVELOPER: AUD_DEVELOPER, GAME_SERVER: A
 _MAX_CREDENTIAL_LEN = 4096
 # The API key kinds (core's ApiKeyKind: 0 unspecified = client, 1 client, 2 server) each use allows.
 _KEY_KINDS_FOR_USE = {options_pb2.API_KEY_USE_CLIENT: frozenset({0, 1}), options_pb2.API_KEY_USE_SERVER: frozenset({2})}
+_KEY_PRINCIPALS = frozenset({options_pb2.PRINCIPAL_GAME_CLIENT, options_pb2.PRINCIPAL_PLAYER})
+_MISSING_KEYS_CACHED = 10_000
 _KEY_USE_HINT = {options_pb2.API_KEY_USE_CLIENT: "a client key", options_pb2.API_KEY_USE_SERVER: "a server key"}
 
 
@@ -113,6 +115,7 @@ class Authenticator:
         self._keyring = keyring
         self._ttl = api_key_cache_seconds
         self._cache: dict[bytes, tuple[float, ApiKeyRecord | None]] = {}
+        self._missing: dict[bytes, tuple[float, ApiKeyRecord | None]] = {}
 
     async def authenticate(self, metadata: Mapping[str, str], policy: options_pb2.MethodPolicy, ip: str) -> Caller:
         caller = await self._identify(metadata, policy, ip)
@@ -127,7 +130,9 @@ class Authenticator:
             return Caller(ANONYMOUS, ip)
         api_key = metadata.get("x-api-key", "")
         bearer = _bearer(metadata.get("authorization", ""))
-        key = await self._api_key(api_key) if api_key else None
+        # A key is looked up only where the method takes one: made-up keys sent to other methods cost
+        # nothing (they are ignored), not a database read each.
+        key = await self._api_key(api_key) if api_key and allowed & _KEY_PRINCIPALS else None
 
         if bearer and allowed & _BEARER_AUDIENCE.keys():
             return await self._bearer_caller(bearer, allowed, key, ip)
@@ -179,16 +184,19 @@ class Authenticator:
             raise Unauthenticated("the API key is not valid", reason="API_KEY_INVALID")
         digest = hash_api_key(secret)
         now = time.monotonic()
-        hit = self._cache.get(digest)
+        hit = self._cache.get(digest) or self._missing.get(digest)
         if hit is not None and hit[0] > now:
             record = hit[1]
         else:
             async with self._db.begin() as conn:
                 row = (await conn.execute(sa.select(api_keys).where(api_keys.c.key_hash == digest))).first()
             record = ApiKeyRecord(row.id, row.studio_id, row.game_id, row.kind, row.revoke_time is not None) if row is not None else None
-            if len(self._cache) > 100_000:
-                self._cache.clear()
-            self._cache[digest] = (now + self._ttl, record)
+            # Unknown keys are remembered apart, in a smaller table: a flood of made-up keys must not
+            # push the real ones out of the cache.
+            cache = self._cache if record is not None else self._missing
+            if len(cache) > (100_000 if record is not None else _MISSING_KEYS_CACHED):
+                cache.clear()
+            cache[digest] = (now + self._ttl, record)
         if record is None:
             raise Unauthenticated("the API key is not valid", reason="API_KEY_INVALID")
         if record.revoked:

@@ -85,9 +85,22 @@ class EventBus:
         """Hands every message published from now on to ``handler``, in every process that tails the
         topic (a broadcast, unlike a consumer group): for per-process caches that an event invalidates.
         Nothing is acknowledged or retried; after a Redis failure ``on_gap`` is called (messages may
-        have been missed meanwhile) and the tail resumes from where it was."""
-        last = "$"
+        have been missed meanwhile) and the tail resumes from where it was. ``on_gap`` is also called
+        once the starting point is fixed, since anything published before it was not seen."""
+        last = ""
         while not stop.is_set():
+            if not last:
+                # A fixed id, never "$": re-issuing "$" after each empty block would skip what was
+                # published between two reads.
+                try:
+                    newest = await self._redis.xrevrange(stream_key(topic), count=1)
+                except (RedisError, OSError) as exc:
+                    log.warning("bus_tail_failed", topic=topic, error=str(exc))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), 1.0)
+                    continue
+                last = (newest[0][0].decode() if isinstance(newest[0][0], bytes) else newest[0][0]) if newest else "0-0"
+                on_gap()
             try:
                 response = await self._redis.xread({stream_key(topic): last}, count=self.policy.batch, block=self.policy.block_ms)
             except (RedisError, OSError) as exc:

@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import os
 import pathlib
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,9 +27,14 @@ _MIGRATIONS = pathlib.Path(__file__).with_name("migrations")  # the Alembic envi
 _PACKAGE = pathlib.Path(__file__).parents[1]  # each service's revisions: playmesh/<service>/migrations/<kind>/
 # Alembic keeps the running migration in a module-global ``context``. An async migration yields to the
 # event loop at every statement, so two migrations in one process (two studios created at once)
-# would overwrite each other's context. One at a time per process; across processes nothing is shared
-# (the tenant env also takes an advisory lock per schema).
-_ALEMBIC = asyncio.Lock()
+# would overwrite each other's context. One at a time per process (a lock per event loop, as tests and
+# tools may run several); across processes nothing is shared (the tenant env also takes an advisory
+# lock per schema).
+_ALEMBIC: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _alembic_slot() -> asyncio.Lock:
+    return _ALEMBIC.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
 
 def async_url(url: str) -> str:
@@ -70,17 +76,27 @@ class Database:
             raw = await conn.get_raw_connection()
             yield raw.driver_connection
 
+    @asynccontextmanager
+    async def begin_migrating(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that may migrate a studio schema (``migrate_tenant(schema, conn)``). The
+        process's migration slot is taken before a connection: callers queued behind a migration hold
+        no pooled connection while they wait."""
+        async with _alembic_slot(), self.engine.begin() as conn:
+            yield conn
+
     async def migrate_platform(self) -> None:
-        async with self.engine.begin() as conn, _ALEMBIC:
+        async with _alembic_slot(), self.engine.begin() as conn:
             await conn.run_sync(_upgrade, "platform", None)
 
     async def migrate_tenant(self, schema: str, conn: AsyncConnection | None = None) -> None:
-        """Creates (if needed) and migrates one studio schema, in ``conn``'s transaction when given."""
+        """Creates (if needed) and migrates one studio schema, in ``conn``'s transaction when given
+        (which must come from ``begin_migrating``)."""
         if conn is not None:
-            async with _ALEMBIC:
-                await conn.run_sync(_upgrade, "tenant", schema)
+            if not _alembic_slot().locked():
+                raise RuntimeError("migrate_tenant(schema, conn) needs a connection from begin_migrating()")
+            await conn.run_sync(_upgrade, "tenant", schema)
             return
-        async with self.engine.begin() as own, _ALEMBIC:
+        async with _alembic_slot(), self.engine.begin() as own:
             await own.run_sync(_upgrade, "tenant", schema)
 
     async def migrate_all(self) -> list[str]:

@@ -42,7 +42,7 @@ class GameConfigs:
         task = self._loading.get(key)
         if task is None:  # one read of core per game however many calls miss at once
             task = self._loading[key] = asyncio.ensure_future(self._load(key))
-            task.add_done_callback(lambda _: self._loading.pop(key, None))
+            task.add_done_callback(lambda done: self._loading.pop(key) if self._loading.get(key) is done else None)
         return await asyncio.shield(task)
 
     async def _load(self, key: _Key) -> core_pb2.GameConfig:
@@ -55,10 +55,12 @@ class GameConfigs:
     def invalidate(self, studio_id: str, game_id: str) -> None:
         self._generation += 1
         self._cache.pop((studio_id, game_id), None)
+        self._loading.pop((studio_id, game_id), None)  # later callers start a read of the new config
 
     def invalidate_all(self) -> None:
         self._generation += 1
         self._cache.clear()
+        self._loading.clear()
 
     def _on_event(self, payload: bytes) -> None:
         event = core_pb2.GameUpdatedEvent.FromString(payload)
@@ -66,6 +68,6 @@ class GameConfigs:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Background job of every process that uses this: drops copies as core announces changes."""
-        # Anything cached before the tail started may have missed an announcement.
-        self.invalidate_all()
+        # The tail calls invalidate_all once it has fixed its starting point: anything cached before
+        # then may have missed an announcement.
         await self._bus.tail(GAME_UPDATED, self._on_event, stop=stop, on_gap=self.invalidate_all)

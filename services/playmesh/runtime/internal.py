@@ -75,7 +75,7 @@ def service_target(settings: Settings, name: str) -> str:
 class InternalClient:
     """Channels to other services, opened on first use, and calls on them with the service token."""
 
-    def __init__(self, settings: Settings, keyring: KeyRing, caller: str, *, timeout_seconds: float = 5.0) -> None:
+    def __init__(self, settings: Settings, keyring: KeyRing, caller: str, *, timeout_seconds: float = 2.0) -> None:
         self._settings = settings
         self._token = ServiceToken(keyring, caller)
         self._timeout = timeout_seconds
@@ -100,7 +100,9 @@ class InternalClient:
         if request_id:
             metadata.append(("x-request-id", str(request_id)))
         try:
-            return await method(request, metadata=metadata, timeout=self._timeout, wait_for_ready=True)
+            # Not wait_for_ready: while the other service is down its calls fail at once (UNAVAILABLE)
+            # instead of holding every caller for the whole timeout.
+            return await method(request, metadata=metadata, timeout=self._timeout, wait_for_ready=False)
         except grpc.aio.AioRpcError as exc:
             raise _translate(exc) from None
 

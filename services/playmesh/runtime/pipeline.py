@@ -213,6 +213,9 @@ class Pipeline(grpc.aio.ServerInterceptor):
             options_pb2.ACCESS_READ: ("r", Budget(settings.rate_limit_reads_per_minute), Budget(settings.rate_limit_ip_reads_per_minute)),
             options_pb2.ACCESS_WRITE: ("w", Budget(settings.rate_limit_writes_per_minute), Budget(settings.rate_limit_ip_writes_per_minute)),
             options_pb2.ACCESS_GAMEPLAY: ("g", Budget(settings.rate_limit_gameplay_per_minute), Budget(settings.rate_limit_ip_gameplay_per_minute)),
+            # No per-caller budget, but still one per address: these are the methods an anonymous flood
+            # would pick otherwise.
+            options_pb2.ACCESS_UNLIMITED: ("u", None, Budget(settings.rate_limit_ip_unmetered_per_minute)),
         }
 
     async def intercept_service(
@@ -247,13 +250,12 @@ class Pipeline(grpc.aio.ServerInterceptor):
         request_id = metadata.get("x-request-id") or uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(service=self._service, request_id=request_id, method=name)
         ip = client_ip(metadata, context.peer())
-        budgets = self._budgets.get(policy.access or options_pb2.ACCESS_WRITE)  # ACCESS_UNLIMITED has none
-        if budgets is not None:
-            await self._limiter.acquire([(f"ip:{ip_bucket(ip)}:{budgets[0]}", budgets[2])])
+        budgets = self._budgets[policy.access or options_pb2.ACCESS_WRITE]
+        await self._limiter.acquire([(f"ip:{ip_bucket(ip)}:{budgets[0]}", budgets[2])])
         caller = await self._auth.authenticate(metadata, policy, ip)
         if caller.studio_id:
             structlog.contextvars.bind_contextvars(tenant=caller.studio_id)
-        if budgets is not None and caller.subject:
+        if budgets[1] is not None and caller.subject:
             await self._limiter.acquire([(f"sub:{caller.subject}:{budgets[0]}", budgets[1])])
         bind_caller(caller)
 

@@ -64,6 +64,11 @@ class Settings:
     rate_limit_ip_gameplay_per_minute: int = _setting(
         60000, "Gameplay calls per minute per client IP: ~200 players behind one NAT at 5 actions a second each (the per-player cap is 10)."
     )
+    rate_limit_ip_unmetered_per_minute: int = _setting(
+        60000,
+        "Calls per minute per client IP to methods without a per-caller budget (JWKS, telemetry ingestion, game-server batches and "
+        "heartbeats, calls between services): no caller is metered there, so the address is, drawn before authentication.",
+    )
     idempotency_ttl_seconds: int = _setting(86400, "How long a `request_id` answer is kept for retries.")
     bus_max_deliveries: int = _setting(5, "Deliveries of a bus message before it goes to the topic's dead-letter stream.")
     bus_retry_base_ms: int = _setting(500, "First retry back-off of a failed bus message; doubles per delivery.")
