@@ -161,3 +161,14 @@ async def test_a_poisoned_game_config_stops_only_its_own_game(platform: Platform
         return await _failures(platform) > counted
 
     await _wait_for(still_failing, 10, "the poisoned game is still skipped, tick after tick")
+
+    # Its players get a clear answer, not INTERNAL: the waiting ticket reads without a search window,
+    # and a new one is refused until the studio corrects the mode.
+    held = await grpc_client.call(f"{MM}/GetTicket", pb.GetTicketRequest(ticket_id=waiting.ticket.id), api_key=poisoned.api_key, token=lone.tokens.access_token)
+    assert held.ticket.id == waiting.ticket.id and not held.ticket.HasField("search_window")
+    other = await poisoned.new_player(grpc_client)
+    with pytest.raises(RpcFailure) as refused:
+        await grpc_client.call(
+            f"{MM}/CreateTicket", pb.CreateTicketRequest(mode="duo", latencies=EU), api_key=poisoned.api_key, token=other.tokens.access_token
+        )
+    assert refused.value.code == grpc.StatusCode.FAILED_PRECONDITION and refused.value.reason() == "MODE_MISCONFIGURED"

@@ -96,6 +96,7 @@ class Engine:
         self.lease_ms = max(1000, int(tick_seconds * 1000 * 10))
         self.pools: dict[str, _GamePool] = {}
         self._failing: dict[str, tuple[str, float]] = {}  # game → (reason, when last logged)
+        self._tick_failure_logged = float("-inf")
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -103,7 +104,10 @@ class Engine:
             try:
                 await self.tick_all()
             except Exception as exc:  # the list of games itself could not be read (Redis down)
-                log.exception("matchmaker_tick_failed", error=str(exc))
+                # Once a minute at most: while Redis is down this fails every tick.
+                if time.monotonic() - self._tick_failure_logged >= 60:
+                    self._tick_failure_logged = time.monotonic()
+                    log.exception("matchmaker_tick_failed", error=str(exc))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), max(0.0, self.tick_seconds - (time.monotonic() - started)))
 

@@ -70,6 +70,12 @@ class Tickets:
             if not 0 <= latency.latency_ms <= _MAX_LATENCY_MS:
                 v.add(f"latencies[{i}].latency_ms", f"must be between 0 and {_MAX_LATENCY_MS}")
         v.check()
+        if rules_of.mode_rules(player.game, next(m for m in config.modes if m.name == mode)).validate():
+            # Core checks a mode's settings when they are written; storage changed by other means
+            # (or an older version's checks) can still hold rules the matchmaker refuses.
+            raise FailedPrecondition(
+                f"the matchmaking settings of mode {mode!r} are invalid; the studio must correct them", reason="MODE_MISCONFIGURED", metadata={"mode": mode}
+            )
         if party_id:
             raise FailedPrecondition("party tickets are created by the lobby service's StartMatchmaking", reason="PARTY_TICKETS_VIA_LOBBY")
 
@@ -119,9 +125,9 @@ class Tickets:
         if view.state in (mm.TICKET_STATE_QUEUED, mm.TICKET_STATE_SEARCHING):
             config = await self.configs.get(player.studio_id, player.game_id)
             mode = next((m for m in config.modes if m.name == view.mode), None)
-            if mode is not None:
+            rules = rules_of.mode_rules(player.game, mode) if mode is not None else None
+            if rules is not None and not rules.validate():  # misconfigured rules have no window to show
                 wait = max(0.0, time.time() - view.create_time.ToMilliseconds() / 1000)
-                rules = rules_of.mode_rules(player.game, mode)
                 low, high, ceiling, eligible = rules_of.window(rules, view.rating, {r.region: r.latency_ms for r in view.latencies}, wait)
                 view.search_window.CopyFrom(mm.SearchWindow(rating_min=low, rating_max=high, latency_ceiling_ms=ceiling, eligible_regions=eligible))
         return view
