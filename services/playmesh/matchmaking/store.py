@@ -62,18 +62,17 @@ def _prefix(game: str) -> str:
     return f"pm:mm:{{{game}}}"
 
 
-# KEYS: ticket, queue, inbox, games set, then one active key per player. ARGV: id, base, now_ms, game,
+# KEYS: ticket, queue, inbox, then one active key per player. ARGV: id, base, now_ms, game,
 # players (space-separated). Returns {'ok'} or {'exists', <ticket id>}.
 _CREATE = """
-for i = 5, #KEYS do
+for i = 4, #KEYS do
   local existing = redis.call('GET', KEYS[i])
   if existing then return {'exists', existing} end
 end
-for i = 5, #KEYS do redis.call('SET', KEYS[i], ARGV[1]) end
+for i = 4, #KEYS do redis.call('SET', KEYS[i], ARGV[1]) end
 redis.call('HSET', KEYS[1], 'base', ARGV[2], 'state', '1', 'update_ms', ARGV[3], 'players', ARGV[5])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'op', 'add', 'id', ARGV[1])
-redis.call('SADD', KEYS[4], ARGV[4])
 return {'ok'}
 """
 
@@ -253,13 +252,8 @@ end
 return 0
 """
 
+
 # Forgets a game with no active tickets. KEYS: queue, games set. ARGV: game.
-_RETIRE = """
-if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) return 1 end
-return 0
-"""
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class TickCommit:
     """What committing a tick did: ``lease_lost`` (nothing after the loss was written), the matches
@@ -290,7 +284,6 @@ class TicketStore:
         self._commit = redis.register_script(_COMMIT)
         self._searching = redis.register_script(_SEARCHING)
         self._lease = redis.register_script(_LEASE)
-        self._retire = redis.register_script(_RETIRE)
         self._commit_part = redis.register_script(_COMMIT_PART)
         self._relay = redis.register_script(_RELAY)
         self._inbox = redis.register_script(_INBOX)
@@ -327,9 +320,16 @@ class TicketStore:
     async def create(self, game: str, ticket: mm.Ticket) -> str | None:
         """Stores a new ticket; returns the id of the player's existing active ticket instead, if any."""
         players = list(ticket.player_ids)
-        keys = [self.ticket_key(game, ticket.id), self.queue_key(game), self.inbox_key(game), self.GAMES]
+        keys = [self.ticket_key(game, ticket.id), self.queue_key(game), self.inbox_key(game)]
         keys += [self.player_prefix(game) + p for p in players]
-        result = await self._create(keys=keys, args=[ticket.id, ticket.SerializeToString(), _now_ms(), game, " ".join(players)])
+        # The games set is global (another hash slot), so it is not in the script. It is added to before
+        # and after the ticket, in one round trip: whatever a concurrent retire_if_empty does, a game
+        # with a queued ticket ends up in the set (see there).
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(self.GAMES, game)
+            await self._create(keys=keys, args=[ticket.id, ticket.SerializeToString(), _now_ms(), game, " ".join(players)], client=pipe)
+            pipe.sadd(self.GAMES, game)
+            _, result, _ = await pipe.execute()
         return result[1].decode() if result[0] == b"exists" else None
 
     _FIELDS = ("base", "state", "match", "update_ms")
@@ -434,7 +434,17 @@ class TicketStore:
         return bool(await self._lease(keys=[self.lease_key(game)], args=[instance, ttl_ms]))
 
     async def retire_if_empty(self, game: str) -> bool:
-        return bool(await self._retire(keys=[self.queue_key(game), self.GAMES], args=[game]))
+        """Drops a game with no queued ticket from the games set, in three steps that each touch one
+        slot: if the queue is empty, remove; then, if a ticket arrived meanwhile, add the game back.
+        A create adds the game after storing its ticket too, so a ticket stored before the second
+        check is seen by it, and one stored after has its own add: no game with tickets stays out."""
+        if await self.redis.zcard(self.queue_key(game)):
+            return False
+        await self.redis.srem(self.GAMES, game)
+        if await self.redis.zcard(self.queue_key(game)):
+            await self.redis.sadd(self.GAMES, game)
+            return False
+        return True
 
     @staticmethod
     def stats_key(game: str) -> str:
