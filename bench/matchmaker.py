@@ -223,9 +223,11 @@ async def _write(store: TicketStore, game: str, tickets: list[mm.Ticket]) -> Non
     """Stores tickets as CreateTicket does (its script), pipelined."""
     for start in range(0, len(tickets), 2000):
         async with store.redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(store.GAMES, game)  # as TicketStore.create: the games set before and after the tickets
             for t in tickets[start : start + 2000]:
-                keys = [store.ticket_key(game, t.id), store.queue_key(game), store.inbox_key(game), store.GAMES, store.player_prefix(game) + t.player_ids[0]]
+                keys = [store.ticket_key(game, t.id), store.queue_key(game), store.inbox_key(game), store.player_prefix(game) + t.player_ids[0]]
                 await store._create(keys=keys, args=[t.id, t.SerializeToString(), int(t.create_time.ToMilliseconds()), game, t.player_ids[0]], client=pipe)
+            pipe.sadd(store.GAMES, game)
             await pipe.execute()
 
 
