@@ -4,7 +4,6 @@ their tickets over native gRPC, gRPC-Web and REST streaming; bad tickets are ref
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 
 import grpc
@@ -15,7 +14,7 @@ from playmesh.launcher.child import PlatformProcess
 from playmesh.matchmaking.v1 import matchmaking_pb2 as mm
 from playmesh.matchmaking.v1 import matchmaking_service_pb2 as pb
 
-from tests.support.clients import GrpcClient, RestClient, RpcFailure
+from tests.support.clients import GrpcClient, RestClient, RpcFailure, grpc_web_frames, json_array_items
 from tests.support.world import Tenant
 
 MM = "playmesh.matchmaking.v1.MatchmakingService"
@@ -78,40 +77,28 @@ async def test_watch_ticket_over_grpc_grpc_web_and_rest(platform: PlatformProces
     async def watch_web() -> list[int]:
         headers = {"content-type": "application/grpc-web+proto", "x-grpc-web": "1", "x-api-key": tenant.api_key, "authorization": f"Bearer {tokens[1]}"}
         body = grpcweb.frame(pb.WatchTicketRequest(ticket_id=ids[1]).SerializeToString())
-        states, buffer = [], b""
+        states = []
         async with (
             httpx.AsyncClient(base_url=f"http://{platform.gateway}", timeout=30) as http,
             http.stream("POST", f"/{MM}/WatchTicket", content=body, headers=headers) as response,
         ):
-            async for chunk in response.aiter_bytes():
-                buffer += chunk
-                while len(buffer) >= 5 and len(buffer) >= 5 + int.from_bytes(buffer[1:5], "big"):
-                    size = int.from_bytes(buffer[1:5], "big")
-                    flag, payload, buffer = buffer[0], buffer[5 : 5 + size], buffer[5 + size :]
-                    if flag & 0x80:
-                        trailers = dict(line.split(":", 1) for line in payload.decode().strip().splitlines())
-                        assert trailers.get("grpc-status", "").strip() == "0", trailers
-                        return states
-                    states.append(pb.WatchTicketResponse.FromString(payload).ticket.state)
-                    ready[1].set()
+            async for trailers, payload in grpc_web_frames(response):
+                if trailers:
+                    fields = dict(line.split(":", 1) for line in payload.decode().strip().splitlines())
+                    assert fields.get("grpc-status", "").strip() == "0", fields
+                    return states
+                states.append(pb.WatchTicketResponse.FromString(payload).ticket.state)
+                ready[1].set()
         return states
 
     async def watch_rest() -> list[str]:
         headers = {"x-api-key": tenant.api_key, "authorization": f"Bearer {tokens[2]}"}
-        states, text, decoder = [], "", json.JSONDecoder()
+        states = []
         async with rest_client.http.stream("GET", f"/v1/matchmaking/tickets/{ids[2]}:watch", headers=headers) as response:
             assert response.status_code == 200
-            async for chunk in response.aiter_text():
-                text += chunk
-                while True:
-                    text = text.lstrip("[,\n\r ]")
-                    try:
-                        item, end = decoder.raw_decode(text)
-                    except json.JSONDecodeError:
-                        break
-                    text = text[end:]
-                    states.append(item["ticket"]["state"])
-                    ready[2].set()
+            async for item in json_array_items(response):
+                states.append(item["ticket"]["state"])
+                ready[2].set()
         return states
 
     watchers = asyncio.gather(watch_grpc(), watch_web(), watch_rest())

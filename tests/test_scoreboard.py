@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +22,7 @@ from playmesh.scoreboard.v1 import scoreboard_pb2 as sb
 from playmesh.scoreboard.v1 import scoreboard_service_pb2 as pb
 from redis.asyncio import Redis
 
-from tests.support.clients import GrpcClient, RestClient, RpcFailure
+from tests.support.clients import GrpcClient, RestClient, RpcFailure, grpc_web_frames, json_array_items
 from tests.support.world import CORE, Tenant
 
 SB = "playmesh.scoreboard.v1.ScoreboardService"
@@ -299,24 +298,19 @@ async def _watch_web(
     headers = {"content-type": "application/grpc-web+proto", "x-grpc-web": "1", "x-api-key": tenant.api_key}
     body = grpcweb.frame(pb.WatchLeaderboardRequest(leaderboard="kills", top_n=10).SerializeToString())
     seen: list[pb.WatchLeaderboardResponse] = []
-    buffer = b""
     async with (
         httpx.AsyncClient(base_url=f"http://{platform.gateway}", timeout=30) as http,
         http.stream("POST", f"/{SB}/WatchLeaderboard", content=body, headers=headers) as response,
     ):
         assert response.status_code == 200
-        async for chunk in response.aiter_bytes():
-            buffer += chunk
-            while len(buffer) >= 5 and len(buffer) >= 5 + int.from_bytes(buffer[1:5], "big"):
-                size = int.from_bytes(buffer[1:5], "big")
-                flag, payload, buffer = buffer[0], buffer[5 : 5 + size], buffer[5 + size :]
-                if flag & 0x80:  # trailers: the stream ended
-                    return seen
-                seen.append(pb.WatchLeaderboardResponse.FromString(payload))
-                if ready is not None:
-                    ready.set()
-                if done(seen[-1]):
-                    return seen
+        async for trailers, payload in grpc_web_frames(response):
+            if trailers:  # the stream ended
+                return seen
+            seen.append(pb.WatchLeaderboardResponse.FromString(payload))
+            if ready is not None:
+                ready.set()
+            if done(seen[-1]):
+                return seen
     return seen
 
 
@@ -324,24 +318,15 @@ async def _watch_rest(
     rest_client: RestClient, tenant: Tenant, done: Callable[[dict[str, Any]], bool], ready: asyncio.Event | None = None
 ) -> list[dict[str, Any]]:
     seen: list[dict[str, Any]] = []
-    text = ""
-    decoder = json.JSONDecoder()
     async with rest_client.http.stream("GET", "/v1/leaderboards/kills:watch", params={"topN": 10}, headers={"x-api-key": tenant.api_key}) as response:
         assert response.status_code == 200
-        async for chunk in response.aiter_text():
-            text += chunk
-            while True:
-                text = text.lstrip("[,\n\r ")
-                try:
-                    item, end = decoder.raw_decode(text)
-                except json.JSONDecodeError:
-                    break
-                text = text[end:]
-                seen.append(item)
-                if ready is not None:
-                    ready.set()
-                if done(item):
-                    return seen
+        async for item in json_array_items(response):
+            seen.append(item)
+            if ready is not None:
+                ready.set()
+            if done(item):
+                return seen
+    return seen
     return seen
 
 

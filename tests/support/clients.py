@@ -12,6 +12,7 @@ Every failure becomes ``RpcFailure`` with the status code and the ``google.rpc.S
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -33,7 +34,7 @@ from playmesh.scoreboard.v1 import scoreboard_service_pb2  # noqa: F401
 from playmesh.session.v1 import session_service_pb2  # noqa: F401
 from playmesh.telemetry.v1 import telemetry_service_pb2  # noqa: F401
 
-__all__ = ["Client", "GrpcClient", "GrpcWebClient", "RestClient", "RpcFailure"]
+__all__ = ["Client", "GrpcClient", "GrpcWebClient", "RestClient", "RpcFailure", "grpc_web_frames", "json_array_items"]
 
 
 @dataclasses.dataclass
@@ -211,3 +212,29 @@ class GrpcWebClient:
 
 
 Client = GrpcClient | RestClient | GrpcWebClient
+
+
+async def json_array_items(response: httpx.Response) -> AsyncIterator[Any]:
+    """The items of a server stream over REST, as they arrive (the transcoder sends one chunked JSON array)."""
+    text, decoder = "", json.JSONDecoder()
+    async for chunk in response.aiter_text():
+        text += chunk
+        while True:
+            text = text.lstrip("[,\n\r ]")
+            try:
+                item, end = decoder.raw_decode(text)
+            except json.JSONDecodeError:
+                break
+            text = text[end:]
+            yield item
+
+
+async def grpc_web_frames(response: httpx.Response) -> AsyncIterator[tuple[bool, bytes]]:
+    """(is trailers, payload) of each gRPC-Web frame of a streamed response, as it arrives."""
+    buffer = b""
+    async for chunk in response.aiter_bytes():
+        buffer += chunk
+        while len(buffer) >= 5 and len(buffer) >= 5 + int.from_bytes(buffer[1:5], "big"):
+            size = int.from_bytes(buffer[1:5], "big")
+            flag, payload, buffer = buffer[0], buffer[5 : 5 + size], buffer[5 + size :]
+            yield bool(flag & 0x80), payload
