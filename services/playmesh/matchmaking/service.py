@@ -36,7 +36,7 @@ def build(runtime: Runtime) -> Service:
     ratings = RatingReadModel(runtime.redis, internal, runtime.bus, ttl_seconds=runtime.settings.matchmaking_rating_ttl_seconds)
     store = TicketStore(runtime.redis)
     engine = Engine(store, configs, tick_seconds=runtime.settings.matchmaking_tick_ms / 1000)
-    tickets = Tickets(store, configs, ratings, runtime.streams)
+    tickets = Tickets(store, configs, ratings, runtime.streams, heartbeat_seconds=runtime.settings.stream_heartbeat_seconds)
     servicer = MatchmakingServicer(tickets, runtime.idempotency, DeveloperAccess(internal))
     return Service(servicer, background=[engine.run, configs.run, ratings.run])
 

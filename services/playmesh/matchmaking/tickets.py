@@ -45,11 +45,12 @@ def channel(ticket_id: str) -> str:
 
 
 class Tickets:
-    def __init__(self, store: TicketStore, configs: GameConfigs, ratings: RatingReadModel, streams: StreamHub) -> None:
+    def __init__(self, store: TicketStore, configs: GameConfigs, ratings: RatingReadModel, streams: StreamHub, *, heartbeat_seconds: float = 60.0) -> None:
         self.store = store
         self.configs = configs
         self.ratings = ratings
         self.streams = streams
+        self.heartbeat_seconds = heartbeat_seconds
 
     async def check_new(self, player: PlayerRef, mode: str, latencies: Sequence[mm.RegionLatency], party_id: str, v: Validator) -> None:
         """Adds every problem of a new ticket to ``v`` (the caller adds its own and checks)."""
@@ -133,17 +134,18 @@ class Tickets:
         return view
 
     async def follow(self, player: PlayerRef, ticket_id: str) -> AsyncIterator[mm.Ticket]:
-        """Views of the ticket as it changes (and as its window widens), ending with its final state."""
+        """Views of the ticket as it changes (and as its window widens), ending with its final state; an
+        unchanged view again after ``heartbeat_seconds`` of quiet, so the gateway keeps the stream."""
         await self.own(player, ticket_id)  # a stranger's ticket answers NOT_FOUND before anything is subscribed
         # The process's shared subscriber: a stream holds no connection of its own.
         async with self.streams.listen(channel(ticket_id)) as inbox:
             ticket = await self.own(player, ticket_id)  # read once subscribed: no later change is missed
-            last = None
+            last, sent = None, 0.0
             while True:
                 view = await self.view(player, ticket)
                 key = (view.state, view.search_window.SerializeToString(), view.match.SerializeToString())
-                if key != last:
-                    last = key
+                if key != last or time.monotonic() - sent >= self.heartbeat_seconds:
+                    last, sent = key, time.monotonic()
                     yield view
                 if view.state in TERMINAL:
                     return

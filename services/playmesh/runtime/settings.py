@@ -92,6 +92,11 @@ class Settings:
     gateway_stream_idle_timeout_seconds: float = _setting(
         300.0, "A streaming call (WatchTicket, WatchLeaderboard, StreamEvents…) with no message either way for this long is closed by the gateway."
     )
+    stream_heartbeat_seconds: float = _setting(
+        60.0,
+        "A live stream (WatchTicket, WatchLeaderboard) with nothing new for this long sends its current state again, so a quiet "
+        "stream is not closed as idle (keep it below `gateway_stream_idle_timeout_seconds`).",
+    )
     gateway_max_concurrent_streams: int = _setting(
         100, "Calls in flight on one HTTP/2 client connection (a game client needs a few; load tools open more connections)."
     )
@@ -146,12 +151,15 @@ class Settings:
             "dependency_check_interval_ms",
             "gateway_unary_timeout_seconds",
             "gateway_stream_idle_timeout_seconds",
+            "stream_heartbeat_seconds",
             "gateway_max_concurrent_streams",
             "gateway_max_connections",
             "gateway_max_heap_bytes",
         ):
             if getattr(self, name) < 1:
                 problems.append(f"PLAYMESH_{name.upper()} must be at least 1")
+        if self.stream_heartbeat_seconds >= self.gateway_stream_idle_timeout_seconds:
+            problems.append("PLAYMESH_STREAM_HEARTBEAT_SECONDS must be below PLAYMESH_GATEWAY_STREAM_IDLE_TIMEOUT_SECONDS (quiet streams would be closed)")
         if problems:
             raise ConfigError("; ".join(problems))
 

@@ -54,6 +54,7 @@ class Watcher:
         self._latest: Snapshot | None = None
         self._sent_version = -1
         self._sent_season = -1
+        self._sent: Snapshot | None = None
         self._ready = asyncio.Event()
         self._error: Unavailable | None = None
 
@@ -68,9 +69,16 @@ class Watcher:
             self._latest = snapshot
             self._ready.set()
 
-    async def next(self) -> Snapshot:
-        """The newest snapshot not yet taken (its entries may run past ``top_n``: cut them)."""
-        await self._ready.wait()
+    async def next(self, *, heartbeat_seconds: float | None = None) -> Snapshot:
+        """The newest snapshot not yet taken (its entries may run past ``top_n``: cut them). With
+        ``heartbeat_seconds``, the last one taken is handed out again after that long without a newer
+        one: a quiet board's stream still sends, and the gateway does not close it as idle."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), heartbeat_seconds)
+        except TimeoutError:
+            if self._sent is not None:
+                return self._sent
+            await self._ready.wait()
         if self._error is not None:
             raise self._error
         self._ready.clear()
@@ -78,6 +86,7 @@ class Watcher:
         assert snapshot is not None
         self._sent_version = max(self._sent_version, snapshot.version)
         self._sent_season = max(self._sent_season, snapshot.season.number)
+        self._sent = snapshot
         return snapshot
 
 

@@ -176,7 +176,7 @@ class ScoreboardServicer(scoreboard_service_pb2_grpc.ScoreboardServiceServicer):
         top_n = request.top_n or 10
         async with self.live.watch(caller.studio_id, caller.game_id, board, top_n) as watcher:
             while True:
-                snapshot = await watcher.next()
+                snapshot = await watcher.next(heartbeat_seconds=self.runtime.settings.stream_heartbeat_seconds)
                 message = snapshot.renderings.get(top_n)
                 if message is None:
                     message = snapshot.renderings[top_n] = pb.WatchLeaderboardResponse(
