@@ -5,6 +5,7 @@ reaches Redis through the outbox relay."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
@@ -141,3 +142,28 @@ async def test_a_change_whose_writer_died_reaches_redis_through_the_outbox(grpc_
     assert [(e.leaderboard, e.season, [(c.player_id, c.score, c.version) for c in e.changes]) for e in mine] == [
         ("daily", season.number, [(tenant.player_id, 100, stored[0].change.version)])
     ]
+
+
+async def test_reads_that_find_a_board_missing_rebuild_it_once(grpc_client: GrpcClient, parts: tuple[Database, Redis, InternalClient]) -> None:
+    db, redis, internal = parts
+    tenant = await Tenant.create(grpc_client, "sb-restore", daily_config())
+    scoreboard = Scoreboard(redis, ScoreStore(db), GameConfigs(internal, EventBus(redis)), players=PlayerNames(internal))
+    await scoreboard.writes.submit_action(
+        studio_id=tenant.studio_id, game_id=tenant.game_id, player_id=tenant.player_id, board_name="daily", action="win", request_id="", ip="127.0.0.1"
+    )
+    board = await scoreboard.seasons.board(tenant.studio_id, tenant.game_id, "daily")
+    season = await scoreboard.seasons.current_season(tenant.studio_id, tenant.game_id, board)
+    key = scoreboard.seasons.key(tenant.game_id, board, season.number)
+    await redis.delete(key.scores, key.entries, key.built)  # Redis lost the board
+    rebuilds = 0
+    real_rebuild = scoreboard.reads.rebuild
+
+    async def counting_rebuild(studio_id: str, game_id: str, board_: object) -> int:
+        nonlocal rebuilds
+        rebuilds += 1
+        return await real_rebuild(studio_id, game_id, board_)  # type: ignore[arg-type]
+
+    scoreboard.reads.rebuild = counting_rebuild  # type: ignore[method-assign]
+    pages = await asyncio.gather(*(scoreboard.reads.top(tenant.studio_id, tenant.game_id, board, season, offset=0, count=10) for _ in range(8)))
+    assert rebuilds == 1
+    assert all([(e.player_id, e.score) for e in page.entries] == [(tenant.player_id, 100)] for page in pages)

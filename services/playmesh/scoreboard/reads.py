@@ -4,6 +4,7 @@ PostgreSQL. Knows nothing of gRPC."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import time
@@ -50,6 +51,7 @@ class ScoreReader:
         self._names: dict[tuple[str, str], tuple[float, str]] = {}
         self._name_ttl = name_ttl_seconds
         self._built_until: dict[BoardKey, float] = {}
+        self._restoring: dict[tuple[str, str], asyncio.Future[int]] = {}
 
     async def top(self, studio_id: str, game_id: str, board: Board, season: Season, *, offset: int, count: int) -> Page:
         """Entries from ``offset``, best first. Archived seasons read PostgreSQL (their count is final);
@@ -64,7 +66,7 @@ class ScoreReader:
         key = self.seasons.key(game_id, board, season.number)
         built, ranked, version, players = await self.ranks.page(key, offset, count)
         if not built:
-            await self.rebuild(studio_id, game_id, board)
+            await self._restore(studio_id, game_id, board)
             _, ranked, version, players = await self.ranks.page(key, offset, count)
         return Page(await self._named(studio_id, game_id, ranked), version, dataclasses.replace(season, player_count=players))
 
@@ -120,9 +122,19 @@ class ScoreReader:
         key = self.seasons.key(game_id, board, season)
         if self._built_until.get(key, 0) < time.monotonic():
             if not await self.ranks.is_built(key):
-                await self.rebuild(studio_id, game_id, board)
+                await self._restore(studio_id, game_id, board)
             self._built_until[key] = time.monotonic() + 1.0
         return key
+
+    async def _restore(self, studio_id: str, game_id: str, board: Board) -> None:
+        """Rebuilds a board Redis has lost, once, however many reads find it missing at the same time
+        (a 100k-player board takes seconds: each read starting its own would multiply the work)."""
+        key = (game_id, board.name)
+        restoring = self._restoring.get(key)
+        if restoring is None:
+            restoring = self._restoring[key] = asyncio.ensure_future(self.rebuild(studio_id, game_id, board))
+            restoring.add_done_callback(lambda done: self._restoring.pop(key) if self._restoring.get(key) is done else None)
+        await asyncio.shield(restoring)
 
     async def rebuild(self, studio_id: str, game_id: str, board: Board) -> int:
         """Writes the current season from PostgreSQL into Redis; returns the players restored. Safe
