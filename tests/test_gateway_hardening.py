@@ -221,7 +221,11 @@ async def _gateway(tmp_path: pathlib.Path, **overrides: Any) -> AsyncIterator[Ed
 async def edge(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Edge]:
     """Envoy as the edge (no trusted proxy), with short timeouts so they show within a test."""
     async with _gateway(
-        tmp_path_factory.mktemp("edge"), gateway_unary_timeout_seconds=1.0, gateway_stream_idle_timeout_seconds=3.0, gateway_max_concurrent_streams=7
+        tmp_path_factory.mktemp("edge"),
+        gateway_unary_timeout_seconds=1.0,
+        gateway_stream_idle_timeout_seconds=3.0,
+        stream_heartbeat_seconds=1.0,  # must stay below the idle timeout (the settings check it)
+        gateway_max_concurrent_streams=7,
     ) as running:
         yield running
 
