@@ -14,6 +14,7 @@ from playmesh.core.v1 import core_service_pb2 as core_pb
 from playmesh.runtime.bus import EventBus
 from playmesh.runtime.internal import InternalClient
 from playmesh.runtime.logging import get_logger
+from playmesh.runtime.single_flight import SingleFlight
 
 __all__ = ["GAME_UPDATED", "GameConfigs"]
 
@@ -30,7 +31,7 @@ class GameConfigs:
         self._bus = bus
         self._ttl = ttl_seconds
         self._cache: dict[_Key, tuple[float, core_pb2.GameConfig]] = {}
-        self._loading: dict[_Key, asyncio.Task[core_pb2.GameConfig]] = {}
+        self._loading: SingleFlight[_Key, core_pb2.GameConfig] = SingleFlight()  # one read of core per game however many calls miss at once
         # Bumped by every invalidation: a read that was in flight across one must not store what it read.
         self._generation = 0
 
@@ -39,11 +40,7 @@ class GameConfigs:
         hit = self._cache.get(key)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
-        task = self._loading.get(key)
-        if task is None:  # one read of core per game however many calls miss at once
-            task = self._loading[key] = asyncio.ensure_future(self._load(key))
-            task.add_done_callback(lambda done: self._loading.pop(key) if self._loading.get(key) is done else None)
-        return await asyncio.shield(task)
+        return await self._loading.run(key, lambda: self._load(key))
 
     async def _load(self, key: _Key) -> core_pb2.GameConfig:
         generation = self._generation
@@ -55,12 +52,12 @@ class GameConfigs:
     def invalidate(self, studio_id: str, game_id: str) -> None:
         self._generation += 1
         self._cache.pop((studio_id, game_id), None)
-        self._loading.pop((studio_id, game_id), None)  # later callers start a read of the new config
+        self._loading.forget((studio_id, game_id))  # later callers start a read of the new config
 
     def invalidate_all(self) -> None:
         self._generation += 1
         self._cache.clear()
-        self._loading.clear()
+        self._loading.forget_all()
 
     def _on_event(self, payload: bytes) -> None:
         event = core_pb2.GameUpdatedEvent.FromString(payload)

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from playmesh.runtime.db import Database
 from playmesh.runtime.errors import Unauthenticated
 from playmesh.runtime.logging import get_logger
+from playmesh.runtime.single_flight import SingleFlight
 from playmesh.runtime.tables import signing_keys
 
 __all__ = ["AUD_DEVELOPER", "AUD_PLAYER", "AUD_SERVER", "AUD_SERVICE", "ISSUER", "KeyRing"]
@@ -64,7 +65,7 @@ class KeyRing:
         self._keys: dict[str, _Key] = {}
         self._signer: _Key | None = None
         self._last_load = 0.0
-        self._reloading: asyncio.Future[None] | None = None  # the one reload unknown kids wait for
+        self._reloading: SingleFlight[None, None] = SingleFlight()  # the one reload unknown kids wait for
 
     async def start(self) -> None:
         await self.load()
@@ -135,18 +136,18 @@ class KeyRing:
     async def _reload_for_unknown_kid(self) -> None:
         """At most one reload in flight and one start per interval, however many tokens with unknown
         kids arrive at once: a flood of made-up kids must not become a flood of database reads."""
-        if self._reloading is None:
+        if not self._reloading.running(None):
             if time.monotonic() - self._last_load <= _RELOAD_INTERVAL:
                 return
             self._last_load = time.monotonic()  # taken now, so callers arriving meanwhile do not start another
-            self._reloading = asyncio.ensure_future(self.load())
-            self._reloading.add_done_callback(self._reload_done)
-        await asyncio.shield(self._reloading)
+        await self._reloading.run(None, self._reload)
 
-    def _reload_done(self, reload: asyncio.Future[None]) -> None:
-        self._reloading = None
-        if not reload.cancelled() and reload.exception() is not None:
-            log.warning("signing_keys_reload_failed", error=str(reload.exception()))
+    async def _reload(self) -> None:
+        try:
+            await self.load()
+        except Exception as exc:
+            log.warning("signing_keys_reload_failed", error=str(exc))
+            raise
 
     async def verify(self, token: str, audience: str) -> dict[str, Any]:
         try:

@@ -4,7 +4,6 @@ PostgreSQL. Knows nothing of gRPC."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import time
@@ -13,6 +12,7 @@ from collections.abc import Sequence
 import structlog
 
 from playmesh.runtime.errors import NotFound
+from playmesh.runtime.single_flight import SingleFlight
 from playmesh.runtime.tables import tenant_schema
 from playmesh.scoreboard.player_names import PlayerNames
 from playmesh.scoreboard.ranks import BoardKey, Ranked, Ranks
@@ -51,7 +51,7 @@ class ScoreReader:
         self._names: dict[tuple[str, str], tuple[float, str]] = {}
         self._name_ttl = name_ttl_seconds
         self._built_until: dict[BoardKey, float] = {}
-        self._restoring: dict[tuple[str, str], asyncio.Future[int]] = {}
+        self._restoring: SingleFlight[tuple[str, str], int] = SingleFlight()
 
     async def top(self, studio_id: str, game_id: str, board: Board, season: Season, *, offset: int, count: int) -> Page:
         """Entries from ``offset``, best first. Archived seasons read PostgreSQL (their count is final);
@@ -129,12 +129,7 @@ class ScoreReader:
     async def _restore(self, studio_id: str, game_id: str, board: Board) -> None:
         """Rebuilds a board Redis has lost, once, however many reads find it missing at the same time
         (a 100k-player board takes seconds: each read starting its own would multiply the work)."""
-        key = (game_id, board.name)
-        restoring = self._restoring.get(key)
-        if restoring is None:
-            restoring = self._restoring[key] = asyncio.ensure_future(self.rebuild(studio_id, game_id, board))
-            restoring.add_done_callback(lambda done: self._restoring.pop(key) if self._restoring.get(key) is done else None)
-        await asyncio.shield(restoring)
+        await self._restoring.run((game_id, board.name), lambda: self.rebuild(studio_id, game_id, board))
 
     async def rebuild(self, studio_id: str, game_id: str, board: Board) -> int:
         """Writes the current season from PostgreSQL into Redis; returns the players restored. Safe
