@@ -32,13 +32,14 @@ MM = "playmesh.matchmaking.v1.MatchmakingService"
 EU = [mm.RegionLatency(region="eu-west", latency_ms=30)]
 
 
-async def _service_token(platform: PlatformProcess, *, audience: str = AUD_SERVICE) -> str:
-    """A token as a Playmesh service mints one (``runtime.internal.ServiceToken``)."""
+async def _service_token(platform: PlatformProcess, *, audience: str = AUD_SERVICE, expired: bool = False) -> str:
+    """A token as a Playmesh service mints one (``runtime.internal.ServiceToken``); ``expired``: one that
+    ran out ten minutes ago."""
     db = Database(str(platform.endpoints["database_url"]), pool_size=1)
     try:
         keyring = KeyRing(db, (platform.data_dir / "secret.key").read_text().strip(), retire_seconds=3600)
         await keyring.start()
-        now = int(time.time())
+        now = int(time.time()) - (660 if expired else 0)
         return keyring.sign({"sub": "test-service", "aud": audience, "iat": now, "exp": now + 60})
     finally:
         await db.close()
@@ -67,17 +68,6 @@ async def test_a_config_change_reaches_matchmaking_within_a_second(grpc_client: 
             assert time.monotonic() - updated < 1.0, "the new mode did not reach matchmaking within 1 s"
             await asyncio.sleep(0.1)
     assert created.ticket.mode == "solo"
-
-
-async def _service_token_expired(platform: PlatformProcess) -> str:
-    db = Database(str(platform.endpoints["database_url"]), pool_size=1)
-    try:
-        keyring = KeyRing(db, (platform.data_dir / "secret.key").read_text().strip(), retire_seconds=3600)
-        await keyring.start()
-        past = int(time.time()) - 600
-        return keyring.sign({"sub": "test-service", "aud": AUD_SERVICE, "iat": past - 60, "exp": past})
-    finally:
-        await db.close()
 
 
 async def _second_game_player(client: GrpcClient, tenant: Tenant) -> str:
@@ -118,7 +108,7 @@ async def test_internal_rpcs_admit_only_a_service_principal(platform: PlatformPr
             "developer": ({"token": tenant.developer_token}, grpc.StatusCode.PERMISSION_DENIED),
             "server": ({"token": await platform.server_token(tenant.studio_id, tenant.game_id)}, grpc.StatusCode.PERMISSION_DENIED),
             "service token for players": ({"token": await _service_token(platform, audience="playmesh:player")}, grpc.StatusCode.PERMISSION_DENIED),
-            "expired service token": ({"token": await _service_token_expired(platform)}, grpc.StatusCode.UNAUTHENTICATED),
+            "expired service token": ({"token": await _service_token(platform, expired=True)}, grpc.StatusCode.UNAUTHENTICATED),
         }
         for method, request in internal.items():
             for who, (credentials, code) in refusals.items():

@@ -55,7 +55,7 @@ class Tickets:
     async def check_new(self, player: PlayerRef, mode: str, latencies: Sequence[mm.RegionLatency], party_id: str, v: Validator) -> None:
         """Adds every problem of a new ticket to ``v`` (the caller adds its own and checks)."""
         config = await self.configs.get(player.studio_id, player.game_id)
-        modes = {m.name for m in config.modes}
+        modes = {m.name: m for m in config.modes}
         regions = {r.name for r in config.regions}
         if mode not in modes:
             v.add("mode", f"is not a mode of this game ({', '.join(sorted(modes)) or 'none configured'})")
@@ -71,7 +71,7 @@ class Tickets:
             if not 0 <= latency.latency_ms <= _MAX_LATENCY_MS:
                 v.add(f"latencies[{i}].latency_ms", f"must be between 0 and {_MAX_LATENCY_MS}")
         v.check()
-        if rules_of.mode_rules(player.game, next(m for m in config.modes if m.name == mode)).validate():
+        if rules_of.mode_rules(player.game, modes[mode]).validate():
             # Core checks a mode's settings when they are written; storage changed by other means
             # (or an older version's checks) can still hold rules the matchmaker refuses.
             raise FailedPrecondition(

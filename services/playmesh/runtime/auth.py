@@ -49,7 +49,7 @@ _BEARER_AUDIENCE = {PLAYER: AUD_PLAYER, DEVELOPER: AUD_DEVELOPER, GAME_SERVER: A
 _MAX_CREDENTIAL_LEN = 4096
 # The API key kinds (core's ApiKeyKind: 0 unspecified = client, 1 client, 2 server) each use allows.
 _KEY_KINDS_FOR_USE = {options_pb2.API_KEY_USE_CLIENT: frozenset({0, 1}), options_pb2.API_KEY_USE_SERVER: frozenset({2})}
-_KEY_PRINCIPALS = frozenset({options_pb2.PRINCIPAL_GAME_CLIENT, options_pb2.PRINCIPAL_PLAYER})
+_KEY_PRINCIPALS = frozenset({GAME_CLIENT, PLAYER})  # the callers that present a game's API key
 _MISSING_KEYS_CACHED = 10_000
 _KEY_USE_HINT = {options_pb2.API_KEY_USE_CLIENT: "a client key", options_pb2.API_KEY_USE_SERVER: "a server key"}
 
